@@ -1,0 +1,78 @@
+"""MkDocs hooks for this site.
+
+* ``on_files``: the chapter figures are drawn by ``backprop.plots`` from real objects at every
+  build and added to the site as generated files (nothing is written into docs/).
+* ``on_post_page``: nbconvert's template puts a MathJax loader and a Mermaid loader (both from a
+  CDN) on notebook pages. The site renders notebook math with its own KaTeX and has no diagrams,
+  so both are removed and no page names another host in a script.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+from mkdocs.structure.files import File
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, facecolor="white", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def figures() -> dict[str, object]:
+    """Every figure the chapters show, by file name; each drawn from a seeded ``backprop`` network."""
+    import backprop as bp
+
+    X, _ = bp.load_iris()
+    net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
+    net.forward(X[:1])  # the first flower, a row vector (1, 4)
+    hidden, out = net.layer(1), net.layer(2)
+    sig_net = bp.Network([4, 5, 3], hidden="relu", output="sigmoid", seed=0)
+    sig_net.forward(X[:1])
+    a_names = [f"$a_{{{j}}}$" for j in range(1, 6)]
+    return {
+        "network.png": bp.plots.draw_network(net, input_names=bp.FEATURE_NAMES),
+        "jacobian-relu.png": bp.plots.plot_jacobian(
+            bp.jacobian_a_wrt_z("relu", hidden.z), "ReLU: d a / d z of the hidden layer",
+            "output a_i", "input z_j"),
+        "jacobian-sigmoid-output.png": bp.plots.plot_jacobian(
+            bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z",
+            "output a_i", "input z_j"),
+        "jacobian-dz-dW.png": bp.plots.plot_jacobian(
+            bp.jacobian_z_wrt_W(hidden.a, 3), "d z_L / d W_L (W_L flattened row by row)",
+            "output z_i", "weight w_ij",
+            col_names=[f"w{i}{j}" for i in range(1, 4) for j in range(1, 6)]),
+        "jacobian-softmax.png": bp.plots.plot_jacobian(
+            bp.jacobian_a_wrt_z("softmax", out.z), "Softmax: d a / d z is full",
+            "output a_i", "input z_j"),
+        "jacobian-dz-da.png": bp.plots.plot_jacobian(
+            bp.jacobian_z_wrt_a_prev(out.W), "d z_L / d a_(L-1) = W_L", "output z_i", "hidden activation",
+            col_names=a_names),
+    }
+
+
+def on_files(files, config):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    np.random.seed(0)  # nothing here should draw from the global generator; pin it regardless
+    for name, fig in figures().items():
+        files.append(File.generated(config, f"figures/{name}", content=_png(fig)))
+    return files
+
+
+_MATHJAX = re.compile(
+    r'<script src="[^"]*"> </script>\s*<!-- MathJax configuration -->\s*'
+    r'<script type="text/x-mathjax-config">.*?</script>',
+    re.S,
+)
+_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs\.cloudflare\.com.*?</script>', re.S)
+
+
+def on_post_page(output, page, config):
+    if page.file.src_uri.startswith("notebooks/"):
+        output = _MERMAID.sub("", _MATHJAX.sub("", output))
+    return output

@@ -1,0 +1,68 @@
+"""One dense layer: ``z = a_prev W^T + b`` and ``a = sigma(z)``, in the article's row-vector notation.
+
+Layer ``l`` has ``i`` neurons and receives ``j`` inputs, so ``W`` has shape ``(i, j)`` (neurons,
+inputs): row ``W[i]`` is neuron ``i``'s weight vector and ``W[i, j]`` connects input ``j`` to neuron ``i``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+
+class Layer:
+    """A dense layer with plain NumPy parameters a reader may read or replace.
+
+    Attributes
+    ----------
+    W : ndarray of shape (i, j)
+        Weights, one row per neuron.
+    b : ndarray of shape (i,)
+        Biases, broadcast over the rows of a batch.
+    activation : Activation
+        The layer's sigma.
+    a_prev, z, a : ndarray of shape (m, j), (m, i), (m, i)
+        The input, pre-activation and activation of the last forward pass (``None`` before one).
+    delta : ndarray of shape (m, i)
+        ``dC/dz`` from the last backward pass (``None`` before one).
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, activation: Activation):
+        self.n_neurons, self.n_inputs = np.shape(W)
+        self.W, self.b = W, b
+        self.activation = activation
+        self.a_prev = self.z = self.a = self.delta = None
+        self._check_parameters()
+
+    def _check_parameters(self) -> None:
+        # Parameters are public, so check them each pass rather than trusting an assignment.
+        i, j = self.n_neurons, self.n_inputs
+        if np.shape(self.W) != (i, j):
+            raise ValueError(f"W must have shape ({i}, {j}) (neurons, inputs); got {np.shape(self.W)}")
+        if np.shape(self.b) != (i,):
+            raise ValueError(f"b must have shape ({i},); got {np.shape(self.b)}")
+        self.W = np.asarray(self.W, dtype=np.float64)
+        self.b = np.asarray(self.b, dtype=np.float64)
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        """Equation (1) for a batch: ``z = a_prev W^T + b`` (m, i), ``a = sigma(z)`` (m, i).
+
+        ``a_prev`` has shape ``(m, j)`` and is assumed already validated by the network.
+        """
+        self._check_parameters()
+        self.a_prev = a_prev
+        self.z = a_prev @ self.W.T + self.b
+        self.a = self.activation.value(self.z)
+        return self.a
+
+    def gradients(self, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Store ``delta = dC/dz`` (m, i) and return ``(dC/dW, dC/db)`` of shapes (i, j) and (i,).
+
+        ``delta^T a_prev`` sums the outer products ``delta_r^T a_prev_r`` over the rows of the batch.
+        """
+        self.delta = delta
+        return delta.T @ self.a_prev, delta.sum(axis=0)
+
+    def __repr__(self) -> str:
+        return f"Layer(W: {self.W.shape}, b: {self.b.shape}, activation={self.activation.name!r})"

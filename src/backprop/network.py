@@ -1,0 +1,150 @@
+"""A fully connected network: the forward pass, the cost, and backpropagation.
+
+The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, i)):
+
+* output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy this
+  collapses to ``(a_L - y) / m``;
+* hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
+* every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._checks import as_batch, choose, matching_targets
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from .costs import get_cost
+from .layers import Layer
+
+DEFAULT_COST = {"softmax": "cross_entropy", "sigmoid": "squared_error", "identity": "squared_error"}
+
+
+class Network:
+    """A network of dense layers, ``sizes = [n_inputs, n_hidden..., n_outputs]``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        At least two positive sizes; ``[4, 5, 3]`` is the article's 4-5-3 network.
+    hidden : str or list of str
+        The hidden activation(s): ``"relu"``, ``"sigmoid"``, ``"tanh"`` or ``"identity"``, one name
+        for all hidden layers or a list with one name per hidden layer.
+    output : str
+        ``"softmax"``, ``"sigmoid"`` or ``"identity"``.
+    cost : str, optional
+        ``"cross_entropy"`` or ``"squared_error"``; by default cross-entropy for a softmax output
+        and squared error otherwise.
+    seed : int
+        Seeds the weight initialisation: He normal ``N(0, 2/j)`` for ReLU layers, ``N(0, 1/j)``
+        otherwise; biases start at zero.
+
+    Notes
+    -----
+    ``layers[0]`` is layer 1 of the text (the first hidden layer); ``layer(l)`` takes the text's
+    index ``l`` directly, so ``net.layer(net.L)`` is the output layer.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        hidden: str | Sequence[str] = "relu",
+        output: str = "softmax",
+        cost: str | None = None,
+        seed: int = 0,
+    ):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes needs at least 2 entries (inputs, outputs); got {sizes}")
+        if not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
+            raise ValueError(f"every size must be a positive integer; got {sizes}")
+        n_hidden = len(sizes) - 2
+        names = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"hidden lists {len(names)} activation names but sizes {sizes} has {n_hidden} hidden layers"
+            )
+        for name in names:
+            choose(name, dict.fromkeys(HIDDEN_ACTIVATIONS), "hidden activation")
+        choose(output, dict.fromkeys(OUTPUT_ACTIVATIONS), "output activation")
+        self.sizes = sizes
+        self.cost_function = get_cost(cost if cost is not None else DEFAULT_COST[output])
+
+        rng = np.random.default_rng(seed)
+        self.layers: list[Layer] = []
+        for j, i, name in zip(sizes[:-1], sizes[1:], names + [output]):
+            scale = np.sqrt((2.0 if name == "relu" else 1.0) / j)
+            W = rng.normal(0.0, scale, size=(i, j))
+            self.layers.append(Layer(W, np.zeros(i), get_activation(name)))
+
+    @property
+    def L(self) -> int:
+        """The number of layers with weights; the output layer is ``layer(L)``."""
+        return len(self.layers)
+
+    def layer(self, l: int) -> Layer:
+        """Layer ``l`` in the text's numbering, ``1 <= l <= L`` (``a_0`` is the input ``x``)."""
+        if not 1 <= l <= self.L:
+            raise ValueError(f"layer index must be between 1 and {self.L}; got {l}")
+        return self.layers[l - 1]
+
+    @property
+    def uses_softmax_cross_entropy(self) -> bool:
+        return self.layers[-1].activation.name == "softmax" and self.cost_function.name == "cross_entropy"
+
+    def forward(self, X) -> np.ndarray:
+        """The forward pass for a batch ``X`` of shape (m, n_inputs); returns ``a_L``, shape (m, n_outputs)."""
+        a = as_batch(X, self.sizes[0], "X")
+        for layer in self.layers:
+            a = layer.forward(a)
+        return a
+
+    def cost(self, X, Y) -> float:
+        """The cost of the batch, averaged over its m rows; ``Y`` has shape (m, n_outputs)."""
+        A = self.forward(X)
+        Y = matching_targets(Y, A.shape[0], self.sizes[-1])
+        if self.uses_softmax_cross_entropy:
+            # log-softmax of z: finite even where a probability underflows to 0.
+            log_A = self.layers[-1].activation.log_value(self.layers[-1].z)
+            return float(-np.sum(Y * log_A) / A.shape[0])
+        return self.cost_function.value(A, Y)
+
+    def backward(self, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Backpropagate from the last forward pass; returns ``[(dC/dW_l, dC/db_l), ...]`` for l = 1..L."""
+        out = self.layers[-1]
+        if out.a is None:
+            raise ValueError("backward needs a forward pass first; call gradients(X, Y) instead")
+        A = out.a
+        Y = matching_targets(Y, A.shape[0], self.sizes[-1])
+        if self.uses_softmax_cross_entropy:
+            delta = (A - Y) / A.shape[0]
+        else:
+            delta = out.activation.backward(self.cost_function.gradient(A, Y), A)
+
+        grads = []
+        for l in range(self.L, 0, -1):
+            layer = self.layer(l)
+            grads.append(layer.gradients(delta))
+            if l > 1:
+                prev = self.layer(l - 1)
+                delta = prev.activation.backward(delta @ layer.W, prev.a)
+        return grads[::-1]
+
+    def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``dC/dW_l`` and ``dC/db_l`` for every layer, same shapes as ``(W_l, b_l)``."""
+        self.forward(X)
+        return self.backward(Y)
+
+    def predict(self, X) -> np.ndarray:
+        """The index of the largest output for each row, shape (m,)."""
+        return np.argmax(self.forward(X), axis=1)
+
+    def parameters(self) -> list[np.ndarray]:
+        """``[W_1, b_1, ..., W_L, b_L]``: the arrays themselves, not copies."""
+        return [p for layer in self.layers for p in (layer.W, layer.b)]
+
+    def __repr__(self) -> str:
+        names = [layer.activation.name for layer in self.layers]
+        return f"Network(sizes={self.sizes}, activations={names}, cost={self.cost_function.name!r})"

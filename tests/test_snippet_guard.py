@@ -1,0 +1,107 @@
+"""Guards around pytest-codeblocks, which silently skips Python fences it does not recognise.
+
+Every fence that looks like Python must be exactly ```` ```python ```` (so it is collected), carry
+no skip or continuation marker (every block runs on its own, as a reader copies it), and must run
+standalone in a fresh interpreter (no state shared with earlier blocks through the pytest process).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_codeblocks import extract_from_file
+
+from conftest import ROOT, markdown_files
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+PYTHONISH = re.compile(r"^\{?\s*\.?(py|python[0-9]*|pycon|ipython[0-9]*)\b", re.I)
+MARKER = re.compile(r"<!--\s*(pytest\.mark\.(skip|skipif|xfail)|pytest-codeblocks:\s*(cont|skip|skipif))", re.I)
+CODE_HINT = re.compile(r"^\s*(import |from \w+ import |print\(|def |np\.)", re.M)
+
+
+def fence_problems(text: str) -> list[str]:
+    """Why each Python-looking fence in ``text`` would not run as a standalone test ([] if none)."""
+    problems = []
+    lines = text.splitlines()
+    n = 0
+    while n < len(lines):
+        m = FENCE.match(lines[n])
+        if not m:
+            n += 1
+            continue
+        start, info, fence = n, m["info"].strip(), m["fence"]
+        n += 1
+        body = []
+        while n < len(lines) and not lines[n].strip().startswith(fence):
+            body.append(lines[n])
+            n += 1
+        n += 1  # the closing fence
+        code = "\n".join(body)
+        python_like = bool(PYTHONISH.match(info)) or (info == "" and CODE_HINT.search(code))
+        if python_like and (info != "python" or fence != "```"):
+            problems.append(f"line {start + 1}: fence {fence}{info!r} is not collected; write ```python")
+        if info in ("sh", "bash", "zsh", "shell"):
+            problems.append(f"line {start + 1}: ```{info} blocks are executed by the tests; show commands as ```console")
+        previous = next((lines[k] for k in range(start - 1, -1, -1) if lines[k].strip()), "")
+        if info == "python" and MARKER.search(previous):
+            problems.append(f"line {start + 1}: marker {previous.strip()!r}: every block must run on its own")
+        for marker in MARKER.finditer(code if info == "python" else ""):
+            problems.append(f"line {start + 1}: marker inside a block: {marker.group(0)}")
+    return problems
+
+
+@pytest.mark.parametrize("path", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_python_fence_is_collected_and_standalone(path: Path):
+    assert fence_problems(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("```py\nimport numpy\n```\n", "fence ```'py'"),
+        ("```python title=\"x.py\"\nprint(1)\n```\n", "fence ```'python title=\"x.py\"'"),
+        ("```{.python}\nprint(1)\n```\n", "fence ```'{.python}'"),
+        ("~~~python\nprint(1)\n~~~\n", "fence ~~~'python'"),
+        ("```\nimport numpy as np\n```\n", "fence ```''"),
+        ("```bash\npip install .\n```\n", "```bash blocks are executed"),
+        ("<!--pytest.mark.skip-->\n```python\nprint(1)\n```\n", "marker"),
+        ("```python\nx = 1\n```\n<!--pytest-codeblocks:cont-->\n```python\nprint(x)\n```\n", "marker"),
+    ],
+)
+def test_guard_catches_planted_fault(tmp_path: Path, text: str, expected: str):
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n" + text, encoding="utf-8")
+    problems = fence_problems(page.read_text(encoding="utf-8"))
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_guard_accepts_plain_python_console_and_text(tmp_path: Path):
+    text = "```python\nprint(1)\n```\n\n```console\n$ pip install .\n```\n\n```text\nimport this\n```\n"
+    assert fence_problems(text) == []
+
+
+def _blocks():
+    for path in markdown_files():
+        for block in extract_from_file(path):
+            if block.syntax == "python":
+                yield pytest.param(block, id=f"{path.relative_to(ROOT)}:{block.lineno}")
+
+
+@pytest.mark.parametrize("block", list(_blocks()))
+def test_block_runs_in_a_fresh_interpreter(block, tmp_path: Path):
+    """What a reader does: paste one block into a new Python. Its printed output must match too."""
+    result = subprocess.run(
+        [sys.executable, "-c", block.code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    if block.expected_output is not None:
+        assert result.stdout == block.expected_output
+
+
+def test_some_blocks_exist():
+    # A guard that found nothing would pass vacuously.
+    assert len(list(_blocks())) >= 1
