@@ -69,6 +69,11 @@ class Network:
         for name in names:
             choose(name, dict.fromkeys(HIDDEN_ACTIVATIONS), "hidden activation")
         choose(output, dict.fromkeys(OUTPUT_ACTIVATIONS), "output activation")
+        if cost == "cross_entropy" and output == "identity":
+            raise ValueError(
+                "cost 'cross_entropy' takes the log of the outputs, so it needs probabilities: "
+                "use output 'softmax' or 'sigmoid' (or cost 'squared_error'); got output 'identity'"
+            )
         self.sizes = sizes
         self.cost_function = get_cost(cost if cost is not None else DEFAULT_COST[output])
 

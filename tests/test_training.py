@@ -1,0 +1,54 @@
+import time
+
+import numpy as np
+
+import backprop as bp
+
+
+def _iris():
+    X, y = bp.load_iris()
+    X_tr, X_te, y_tr, y_te = bp.train_test_split(X, y, test_fraction=0.3, seed=0)
+    X_tr, X_te = bp.standardize(X_tr, X_te)
+    return X_tr, X_te, y_tr, y_te
+
+
+def test_iris_reaches_93_percent_with_the_documented_defaults():
+    X_tr, X_te, y_tr, y_te = _iris()
+    net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
+    start = time.perf_counter()
+    history = bp.train(net, X_tr, bp.one_hot(y_tr, 3), seed=0, validation=(X_te, bp.one_hot(y_te, 3)))
+    elapsed = time.perf_counter() - start  # reported, never asserted: machines are noisy
+    print(f"training took {elapsed:.3f} s")
+    assert bp.accuracy(y_te, net.predict(X_te)) >= 0.93
+    assert history.epochs == 200 and len(history.test_accuracy) == 200
+    assert history.test_accuracy[-1] == bp.accuracy(y_te, net.predict(X_te))
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_training_is_deterministic():
+    X_tr, _, y_tr, _ = _iris()
+    runs = []
+    for _ in range(2):
+        net = bp.Network([4, 5, 3], seed=1)
+        bp.train(net, X_tr, bp.one_hot(y_tr, 3), epochs=5, seed=3)
+        runs.append(net.parameters())
+    for p, q in zip(*runs):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_one_step_is_plain_gradient_descent():
+    X_tr, _, y_tr, _ = _iris()
+    Y = bp.one_hot(y_tr, 3)
+    net = bp.Network([4, 5, 3], seed=0)
+    before = [p.copy() for p in net.parameters()]
+    grads = net.gradients(X_tr, Y)
+    bp.train(net, X_tr, Y, epochs=1, batch_size=len(X_tr), learning_rate=0.5)
+    for p0, p1, g in zip(before, net.parameters(), [g for pair in grads for g in pair]):
+        np.testing.assert_allclose(p1, p0 - 0.5 * g, atol=1e-15)
+
+
+def test_print_every_prints_one_line_per_period(capsys):
+    X_tr, _, y_tr, _ = _iris()
+    bp.train(bp.Network([4, 5, 3], seed=0), X_tr, bp.one_hot(y_tr, 3), epochs=10, print_every=5)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("epoch    5")
