@@ -2,16 +2,28 @@
 a confusion matrix and decision regions.
 
 Every function returns a ``matplotlib.figure.Figure`` built without pyplot, so no global figure
-state is left behind; save it with ``fig.savefig(path)`` or let Jupyter display it.
+state is left behind; save it with ``fig.savefig(path)``, or leave it as the last expression of a
+Jupyter cell to display it.
 """
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MplFigure
 
 from .data import CLASS_NAMES
+
+
+class Figure(_MplFigure):
+    """A matplotlib ``Figure`` that Jupyter shows as a PNG, with no pyplot state involved."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100, facecolor="white")
+        return buf.getvalue()
 
 
 def draw_network(net, input_names=None, title: str | None = None) -> Figure:

@@ -77,12 +77,12 @@ def train(
         loss, acc = _measure(net, X, Y)
         history.loss.append(loss)
         history.accuracy.append(acc)
-        line = f"epoch {epoch:4d}  loss {loss:.4f}  accuracy {acc:.3f}"
+        line = f"epoch {epoch:4d}  loss {loss:.4f}  acc {acc:.3f}"
         if validation is not None:
             test_loss, test_acc = _measure(net, X_val, Y_val)
             history.test_loss.append(test_loss)
             history.test_accuracy.append(test_acc)
-            line += f"  test loss {test_loss:.4f}  test accuracy {test_acc:.3f}"
+            line += f"  test loss {test_loss:.4f}  test acc {test_acc:.3f}"
         if print_every and epoch % print_every == 0:
             print(line)
     return history
