@@ -2,15 +2,19 @@
 
 * ``on_files``: the chapter figures are drawn by ``backprop.plots`` from real objects at every
   build and added to the site as generated files (nothing is written into docs/).
-* ``on_post_page``: nbconvert's template puts a MathJax loader and a Mermaid loader (both from a
+* ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template puts a MathJax loader and a Mermaid loader (both from a
   CDN) on notebook pages. The site renders notebook math with its own KaTeX and has no diagrams,
   so both are removed and no page names another host in a script.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import re
+import struct
+import zlib
 
 import numpy as np
 from mkdocs.structure.files import File
@@ -72,7 +76,44 @@ _MATHJAX = re.compile(
 _MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs\.cloudflare\.com.*?</script>', re.S)
 
 
+_PLACEHOLDER_ALT = re.compile(
+    r'<img alt="No description has been provided for this image"( class="[^"]*")? src="data:image/png;base64,([^"]+)"'
+)
+
+
+def png_description(png: bytes) -> str | None:
+    """The ``Description`` text chunk of a PNG (where backprop.plots writes its alt text), if any."""
+    pos = 8  # past the PNG signature
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        data = png[pos + 8:pos + 8 + length]
+        if kind == b"tEXt" and data.startswith(b"Description\0"):
+            return data.split(b"\0", 1)[1].decode("latin-1")
+        if kind == b"zTXt" and data.startswith(b"Description\0"):
+            return zlib.decompress(data.split(b"\0", 1)[1][1:]).decode("latin-1")
+        if kind == b"iTXt" and data.startswith(b"Description\0"):
+            flag, _method = data[12], data[13]
+            text = data[14:].split(b"\0", 2)[2]
+            return (zlib.decompress(text) if flag else text).decode("utf-8")
+        pos += 12 + length
+    return None
+
+
+def _describe(match: re.Match) -> str:
+    text = png_description(base64.b64decode(match[2]))
+    alt = html.escape(text, quote=True) if text else "Figure produced by the notebook cell above"
+    return f'<img alt="{alt}"{match[1] or ""} src="data:image/png;base64,{match[2]}"'
+
+
 def on_post_page(output, page, config):
+    # Material's search overlay is a dialog without a name; screen readers announce it as "Search".
+    output = output.replace('<div class="md-search" data-md-component="search" role="dialog">',
+                            '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">', 1)
     if page.file.src_uri.startswith("notebooks/"):
+        # Code cells scroll sideways; make them reachable with the keyboard.
+        output = output.replace('<div class="highlight-ipynb hl-python">',
+                                '<div class="highlight-ipynb hl-python" tabindex="0">')
         output = _MERMAID.sub("", _MATHJAX.sub("", output))
+        # nbconvert gives every output image a placeholder alt; use the figure's own description.
+        output = _PLACEHOLDER_ALT.sub(_describe, output)
     return output

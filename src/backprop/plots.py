@@ -18,11 +18,18 @@ from .data import CLASS_NAMES
 
 
 class Figure(_MplFigure):
-    """A matplotlib ``Figure`` that Jupyter shows as a PNG, with no pyplot state involved."""
+    """A matplotlib ``Figure`` that Jupyter shows as a PNG, with no pyplot state involved.
+
+    ``alt_text`` describes the figure for readers who cannot see it; it is written into the PNG
+    as its ``Description``, where the site's build finds it and uses it as the image's alt text.
+    """
+
+    alt_text = "A figure drawn by backprop.plots"
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=100, facecolor="white")
+        self.savefig(buf, format="png", dpi=100, facecolor="white",
+                     metadata={"Description": self.alt_text, "Software": None})
         return buf.getvalue()
 
 
@@ -57,6 +64,8 @@ def draw_network(net, input_names=None, title: str | None = None) -> Figure:
     ax.set_ylim(min(y[-1] for y in ys) - 1.8, max(y[0] for y in ys) + 0.6)
     ax.set_axis_off()
     ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, width ~ |w|")
+    fig.alt_text = (f"Diagram of a {'-'.join(map(str, sizes))} network: columns of neurons joined by one "
+                    "edge per weight, blue for positive and red for negative weights, wider for larger ones")
     return fig
 
 
@@ -81,6 +90,8 @@ def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None,
     ax.set_ylabel(row_label)
     ax.set_title(f"{title}  ({J.shape[0]} x {J.shape[1]})", fontsize=10)
     fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.alt_text = (f"Heat map of the {J.shape[0]} by {J.shape[1]} Jacobian '{title}', rows {row_label}, "
+                    f"columns {col_label}; {np.count_nonzero(J)} of {J.size} entries are non-zero")
     return fig
 
 
@@ -100,6 +111,10 @@ def plot_history(history, title: str = "Training on iris") -> Figure:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
+    fig.alt_text = (f"{title}. Left: cost per epoch, falling from {history.loss[0]:.2f} to "
+                    f"{history.loss[-1]:.2f} on the training set. Right: accuracy per epoch, ending at "
+                    f"{history.accuracy[-1]:.1%} on the training set"
+                    + (f" and {history.test_accuracy[-1]:.1%} on the test set." if history.test_accuracy else "."))
     return fig
 
 
@@ -115,6 +130,9 @@ def plot_confusion(C, class_names=CLASS_NAMES, title: str = "Confusion matrix (t
     ax.set_yticks(range(len(class_names)), class_names)
     ax.set(xlabel="predicted species", ylabel="true species", title=title)
     fig.colorbar(im, ax=ax, shrink=0.8, label="flowers")
+    cells = "; ".join(f"{class_names[t]} predicted as {class_names[p]}: {C[t, p]}"
+                      for t in range(len(C)) for p in range(len(C)) if C[t, p])
+    fig.alt_text = f"{title}. {cells}."
     return fig
 
 
@@ -140,4 +158,6 @@ def plot_decision_regions(net, X2, y, feature_names=("petal length (cm)", "petal
         ax.scatter(pts[:, 0], pts[:, 1], color=colours[k], edgecolors="black", s=28, label=name)
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
+    fig.alt_text = (f"{title}: coloured regions show the class predicted over the plane of "
+                    f"{feature_names[0]} and {feature_names[1]}, with the data points drawn on top")
     return fig
