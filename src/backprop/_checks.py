@@ -26,7 +26,7 @@ def as_batch(X, n_columns: int, name: str = "X") -> np.ndarray:
         raise ValueError(
             f"{name} must have {n_columns} columns, shape (m, {n_columns}); got shape {X.shape}"
         )
-    if not np.all(np.isfinite(X)):
+    if not np.isfinite(X).all():
         raise ValueError(f"{name} contains NaN or inf; expected finite values only")
     return X
 
@@ -37,7 +37,7 @@ def matching_targets(Y, m: int, n_outputs: int, name: str = "Y") -> np.ndarray:
     if Y.shape != (m, n_outputs):
         hint = " (integer labels? encode them with backprop.one_hot first)" if Y.ndim == 1 else ""
         raise ValueError(f"{name} must have shape ({m}, {n_outputs}); got shape {Y.shape}{hint}")
-    if not np.all(np.isfinite(Y)):
+    if not np.isfinite(Y).all():
         raise ValueError(f"{name} contains NaN or inf; expected finite values only")
     return Y
 

@@ -53,6 +53,10 @@ class ReLU(Activation):
         # 1 where z > 0, which is where a > 0; at the kink z = 0 we take 0.
         return (a > 0).astype(np.float64)
 
+    def backward(self, dC_da, a):
+        # Multiplying by the boolean mask directly skips building the float derivative array.
+        return dC_da * (a > 0)
+
 
 class Sigmoid(Activation):
     name = "sigmoid"
@@ -98,8 +102,10 @@ class Softmax(Activation):
 
     def value(self, z):
         # Subtracting the row maximum changes nothing mathematically and keeps exp finite.
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+        e = z - z.max(axis=-1, keepdims=True)
+        np.exp(e, out=e)  # in place: one temporary instead of three
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
 
     def log_value(self, z):
         """``log a`` computed stably from ``z`` (log-softmax); shape ``(m, n)``."""

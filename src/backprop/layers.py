@@ -38,12 +38,14 @@ class Layer:
     def _check_parameters(self) -> None:
         # Parameters are public, so check them each pass rather than trusting an assignment.
         i, j = self.n_neurons, self.n_inputs
-        if np.shape(self.W) != (i, j):
-            raise ValueError(f"W must have shape ({i}, {j}) (neurons, inputs); got {np.shape(self.W)}")
-        if np.shape(self.b) != (i,):
-            raise ValueError(f"b must have shape ({i},); got {np.shape(self.b)}")
-        self.W = np.asarray(self.W, dtype=np.float64)
-        self.b = np.asarray(self.b, dtype=np.float64)
+        if not (isinstance(self.W, np.ndarray) and self.W.dtype == np.float64):
+            self.W = np.asarray(self.W, dtype=np.float64)
+        if not (isinstance(self.b, np.ndarray) and self.b.dtype == np.float64):
+            self.b = np.asarray(self.b, dtype=np.float64)
+        if self.W.shape != (i, j):
+            raise ValueError(f"W must have shape ({i}, {j}) (neurons, inputs); got {self.W.shape}")
+        if self.b.shape != (i,):
+            raise ValueError(f"b must have shape ({i},); got {self.b.shape}")
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """Equation (1) for a batch: ``z = a_prev W^T + b`` (m, i), ``a = sigma(z)`` (m, i).
@@ -52,7 +54,8 @@ class Layer:
         """
         self._check_parameters()
         self.a_prev = a_prev
-        self.z = a_prev @ self.W.T + self.b
+        self.z = a_prev @ self.W.T
+        self.z += self.b  # in place: no second (m, i) array
         self.a = self.activation.value(self.z)
         return self.a
 

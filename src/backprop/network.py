@@ -124,7 +124,8 @@ class Network:
         A = out.a
         Y = matching_targets(Y, A.shape[0], self.sizes[-1])
         if self.uses_softmax_cross_entropy:
-            delta = (A - Y) / A.shape[0]
+            delta = A - Y
+            delta /= A.shape[0]
         else:
             delta = out.activation.backward(self.cost_function.gradient(A, Y), A)
 

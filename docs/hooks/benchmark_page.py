@@ -1,0 +1,128 @@
+"""MkDocs hook: the Performance page is filled in from the committed benchmark results.
+
+``benchmarks/results/latest.json`` (written by ``python benchmarks/bench.py --out ...``) supplies
+the table, the machine description, every number quoted in the page's prose (placeholders of the
+form ``<!-- bench:KEY -->``) and the figure ``figures/performance.png``. An unknown placeholder
+fails the build, so the page cannot quote a number the results do not hold.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
+PLACEHOLDER = re.compile(r"<!-- bench:([a-z0-9_]+) -->")
+
+
+def load() -> dict:
+    return json.loads(RESULTS.read_text(encoding="utf-8"))
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.3g} µs"
+
+
+def _spread(t: dict) -> str:
+    return f"{_ms(t['median_s'])} ({_ms(t['q25_s'])} to {_ms(t['q75_s'])})"
+
+
+def _share(fraction: float) -> str:
+    return f"{fraction:.1%}" if fraction < 0.1 else f"{fraction:.0%}"
+
+
+def table(results: dict) -> str:
+    rows = ["| network and batch | backprop step | PyTorch step | backprop / PyTorch | GFLOP/s | share of matmul peak |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for case in results["cases"]:
+        ours, theirs = case["backprop"], case["torch"]
+        rows.append(
+            f"| {case['name']} | {_spread(ours)} | {_spread(theirs) if theirs else 'not measured'} | "
+            f"{case['ratio_backprop_to_torch']:.2f}x | {ours['gflops']:.1f} | {_share(ours['fraction_of_matmul_peak'])} |"
+            if theirs else
+            f"| {case['name']} | {_spread(ours)} | not measured | - | {ours['gflops']:.1f} | {_share(ours['fraction_of_matmul_peak'])} |"
+        )
+    return "\n".join(rows)
+
+
+def values(results: dict) -> dict[str, str]:
+    """Every number the page's prose may quote, already formatted."""
+    env, peak = results["environment"], results["matmul"]
+    iris, mid, big = results["cases"]
+    blas = ", ".join(f"{b.get('internal_api') or b.get('name')} {b.get('version')}"
+                     for b in env["blas"] if b.get("internal_api") != "openmp")
+    out = {
+        "table": table(results),
+        "command": results["command"],
+        "date": results["date"],
+        "cpu": f"{env['cpu']}, {env['cores']} cores",
+        "software": f"Python {env['python']}, NumPy {env['numpy']} ({blas}), PyTorch {env['torch']} "
+                    f"with {env['torch_threads']} threads",
+        "peak": f"{peak['gflops_median']:.0f} GFLOP/s",
+        "torch_peak": (f"{results['torch_matmul']['gflops_median']:.0f} GFLOP/s"
+                       if results.get("torch_matmul") else "not measured"),
+        "peak_n": str(peak["n"]),
+        "iris_ms": _ms(iris["backprop"]["median_s"]),
+        "iris_share": f"{iris['backprop']['fraction_of_matmul_peak']:.1%}",
+        "mid_share": f"{mid['backprop']['fraction_of_matmul_peak']:.0%}",
+        "big_share": f"{big['backprop']['fraction_of_matmul_peak']:.0%}",
+        "loop_ratio": f"{iris['ratio_per_weight_to_backprop']:,.0f}",
+        "loop_ms": _ms(iris["per_weight_loop"]["median_s"]),
+        "loop_diff": f"{iris['per_weight_max_abs_diff']:.0e}",
+    }
+    for key, case in (("iris", iris), ("mid", mid), ("big", big)):
+        ratio = case["ratio_backprop_to_torch"]
+        out[f"{key}_ratio"] = f"{ratio:.2f}x" if ratio is not None else "not measured"
+        out[f"{key}_torch_diff"] = f"{case.get('max_abs_diff_vs_torch', float('nan')):.0e}"
+    return out
+
+
+def figure(results: dict):
+    import backprop.plots as plots
+
+    fig = plots.Figure(figsize=(8, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    names = [c["name"] for c in results["cases"]]
+    x = range(len(names))
+    ours = [c["backprop"]["median_s"] * 1e3 for c in results["cases"]]
+    theirs = [c["torch"]["median_s"] * 1e3 if c["torch"] else float("nan") for c in results["cases"]]
+    ax.bar([i - 0.2 for i in x], ours, width=0.4, label="backprop (NumPy)", color="#3f51b5")
+    ax.bar([i + 0.2 for i in x], theirs, width=0.4, label="PyTorch eager (CPU)", color="#ef6c00")
+    loop = results["cases"][0]["per_weight_loop"]["median_s"] * 1e3
+    ax.bar(-0.6, loop, width=0.4, label="one weight at a time (gradients only)", color="#9e9e9e")
+    ax.set_yscale("log")
+    ax.set_xticks(list(x), names)
+    ax.set_ylabel("median time per training step (ms, log scale)")
+    ax.set_title("One training step, float64: forward, backward, SGD update")
+    ax.grid(axis="y", alpha=0.3, which="both")
+    ax.legend()
+    fig.alt_text = ("Bar chart, log scale, of the median time of one training step: " + "; ".join(
+        f"{n}: backprop {o:.3g} ms, PyTorch {t:.3g} ms" for n, o, t in zip(names, ours, theirs))
+        + f"; the per-weight loop on iris takes {loop:.3g} ms")
+    return fig
+
+
+def on_files(files, config):
+    fig = figure(load())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, facecolor="white", metadata={"Software": None})
+    files.append(File.generated(config, "figures/performance.png", content=buf.getvalue()))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri != "performance.md":
+        return markdown
+    found = values(load())
+
+    def fill(match):
+        if match[1] not in found:
+            raise PluginError(f"performance.md quotes unknown benchmark value {match[1]!r}; known: {sorted(found)}")
+        return found[match[1]]
+
+    return PLACEHOLDER.sub(fill, markdown)
