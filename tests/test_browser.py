@@ -25,14 +25,26 @@ import yaml
 
 from conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (part of the test extra)")
+
+
+def _find_chromium() -> str | None:
+    """$CHROMIUM, else Debian's chromium, else a browser that `playwright install` downloaded."""
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    with sync_api.sync_playwright() as p:
+        bundled = p.chromium.executable_path
+    return bundled if Path(bundled).exists() else None
+
+
+CHROMIUM = _find_chromium()
+if CHROMIUM is None:
     pytest.skip(
-        "Chromium is not installed, so the browser tests are skipped. On Debian or Ubuntu: "
-        "sudo apt-get update && sudo apt-get install -y chromium",
+        "Chromium is not installed, so the browser tests are skipped. On Debian: "
+        "sudo apt-get install -y chromium; elsewhere: python -m playwright install chromium",
         allow_module_level=True,
     )
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (part of the test extra)")
 
 AXE = ROOT / "tests" / "assets" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "screenshots"

@@ -12,10 +12,9 @@ def console_commands() -> list[str]:
     return [b.strip() for b in re.findall(r"```console\n(.*?)```", text, re.S)]
 
 
-def test_readme_has_two_commands_serve_and_test():
+def test_readme_opens_with_two_commands_serve_and_test():
     commands = console_commands()
-    assert len(commands) == 2, commands
-    serve, test = commands
+    serve, test = commands[:2]
     assert serve.endswith("mkdocs serve") and '".[docs]"' in serve
     assert test.endswith("python -m pytest") and '".[docs,test]"' in test
 
