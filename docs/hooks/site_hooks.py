@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 import struct
 import zlib
 
 import numpy as np
 from mkdocs.structure.files import File
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, facecolor="white", metadata={"Software": None})
-    return buf.getvalue()
 
 
 def figures() -> dict[str, object]:
@@ -64,7 +57,7 @@ def on_files(files, config):
     matplotlib.use("Agg")
     np.random.seed(0)  # nothing here should draw from the global generator; pin it regardless
     for name, fig in figures().items():
-        files.append(File.generated(config, f"figures/{name}", content=_png(fig)))
+        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
     return files
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_batch, matching_targets
+from .jacobians import numerical_jacobian
 
 
 def relative_error(g, n) -> float:
@@ -29,16 +30,16 @@ def numerical_gradients(net, X, Y, h: float = 1e-5) -> list[tuple[np.ndarray, np
     for layer in net.layers:
         pair = []
         for p in (layer.W, layer.b):
-            g = np.empty(p.shape)
-            for idx in np.ndindex(p.shape):  # index p itself, so the nudge reaches the network
-                keep = p[idx]
-                p[idx] = keep + h
-                up = net.cost(X, Y)
-                p[idx] = keep - h
-                down = net.cost(X, Y)
-                p[idx] = keep
-                g[idx] = (up - down) / (2 * h)
-            pair.append(g)
+            saved = p.copy()
+
+            def cost(values, p=p):
+                p[...] = values  # write into the network's own array, so forward sees the nudge
+                return net.cost(X, Y)
+
+            try:
+                pair.append(numerical_jacobian(cost, saved, h).reshape(p.shape))
+            finally:
+                p[...] = saved
         out.append(tuple(pair))
     return out
 

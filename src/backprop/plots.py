@@ -26,11 +26,15 @@ class Figure(_MplFigure):
 
     alt_text = "A figure drawn by backprop.plots"
 
-    def _repr_png_(self) -> bytes:
+    def png_bytes(self, dpi: int = 100) -> bytes:
+        """The figure as PNG bytes on white, with ``alt_text`` as the PNG's Description."""
         buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=100, facecolor="white",
+        self.savefig(buf, format="png", dpi=dpi, facecolor="white",
                      metadata={"Description": self.alt_text, "Software": None})
         return buf.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png_bytes()
 
 
 def draw_network(net, input_names=None, title: str | None = None) -> Figure:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_batch, matching_targets
+from .metrics import accuracy
 
 
 @dataclass
@@ -30,8 +31,7 @@ class History:
 
 def _measure(net, X, Y) -> tuple[float, float]:
     cost = net.cost(X, Y)  # runs the forward pass, so the prediction below reuses it
-    predicted = np.argmax(net.layers[-1].a, axis=1)
-    return cost, float(np.mean(predicted == np.argmax(Y, axis=1)))
+    return cost, accuracy(np.argmax(Y, axis=1), np.argmax(net.layers[-1].a, axis=1))
 
 
 def train(
