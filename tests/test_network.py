@@ -78,7 +78,7 @@ def test_hidden_recursion(rng):
     np.testing.assert_allclose(hidden.delta, (out.delta @ out.W) * (hidden.z > 0))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # the same examples in every CI run
 @given(
     sizes=st.lists(st.integers(1, 5), min_size=2, max_size=4),
     hidden=st.sampled_from(HIDDEN),
