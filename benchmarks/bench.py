@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import backprop as bp
+from backprop.training import sgd_update
 
 try:
     import torch
@@ -56,9 +58,7 @@ def make_data(m: int, sizes: list[int], seed: int = 0):
 
 
 def backprop_step(net, X, Y):
-    for layer, (dW, db) in zip(net.layers, net.gradients(X, Y)):
-        layer.W -= LEARNING_RATE * dW
-        layer.b -= LEARNING_RATE * db
+    sgd_update(net, net.gradients(X, Y), LEARNING_RATE)  # the update bp.train makes per batch
 
 
 def torch_model(net):
@@ -95,7 +95,6 @@ def per_weight_gradients(net, X, Y):
     m = len(X)
     rows = X.tolist()
     targets = Y.tolist()
-    import math
 
     # Forward pass per observation, in scalars.
     cache = []

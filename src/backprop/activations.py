@@ -17,7 +17,6 @@ class Activation:
     """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``."""
 
     name = "activation"
-    elementwise = True
 
     def value(self, z: np.ndarray) -> np.ndarray:
         """``a = sigma(z)``; ``z`` and the result have shape ``(m, n)``."""
@@ -98,7 +97,6 @@ class Softmax(Activation):
     """``a_k = exp(z_k) / sum_c exp(z_c)`` over each row; its Jacobian is ``diag(a) - a^T a``."""
 
     name = "softmax"
-    elementwise = False
 
     def value(self, z):
         # Subtracting the row maximum changes nothing mathematically and keeps exp finite.

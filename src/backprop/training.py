@@ -29,6 +29,13 @@ class History:
         return len(self.loss)
 
 
+def sgd_update(net, grads, learning_rate: float) -> None:
+    """One gradient-descent step in place: ``W_l -= learning_rate * dC/dW_l``, and the same for ``b_l``."""
+    for layer, (dW, db) in zip(net.layers, grads):
+        layer.W -= learning_rate * dW
+        layer.b -= learning_rate * db
+
+
 def _measure(net, X, Y) -> tuple[float, float]:
     cost = net.cost(X, Y)  # runs the forward pass, so the prediction below reuses it
     return cost, accuracy(np.argmax(Y, axis=1), np.argmax(net.layers[-1].a, axis=1))
@@ -70,10 +77,7 @@ def train(
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
             rows = order[start:start + batch_size]
-            grads = net.gradients(X[rows], Y[rows])
-            for layer, (dW, db) in zip(net.layers, grads):
-                layer.W -= learning_rate * dW
-                layer.b -= learning_rate * db
+            sgd_update(net, net.gradients(X[rows], Y[rows]), learning_rate)
         loss, acc = _measure(net, X, Y)
         history.loss.append(loss)
         history.accuracy.append(acc)
