@@ -17,6 +17,9 @@ class Activation:
     """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``."""
 
     name = "activation"
+    #: Variance gain of the initial weights, ``W ~ N(0, init_gain / fan_in)``: the factor that keeps
+    #: the variance of ``z`` steady from layer to layer (2 for ReLU, which zeroes half its inputs).
+    init_gain = 1.0
 
     def value(self, z: np.ndarray) -> np.ndarray:
         """``a = sigma(z)``; ``z`` and the result have shape ``(m, n)``."""
@@ -44,6 +47,7 @@ class Activation:
 
 class ReLU(Activation):
     name = "relu"
+    init_gain = 2.0  # He initialisation
 
     def value(self, z):
         return np.maximum(z, 0.0)

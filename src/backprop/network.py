@@ -38,8 +38,8 @@ class Network:
         ``"cross_entropy"`` or ``"squared_error"``; by default cross-entropy for a softmax output
         and squared error otherwise.
     seed : int
-        Seeds the weight initialisation: He normal ``N(0, 2/j)`` for ReLU layers, ``N(0, 1/j)``
-        otherwise; biases start at zero.
+        Seeds the weight initialisation: ``W_l ~ N(0, init_gain / j)`` with the layer's
+        ``Activation.init_gain`` (2 for ReLU, He; 1 otherwise, LeCun); biases start at zero.
 
     Notes
     -----
@@ -80,9 +80,9 @@ class Network:
         rng = np.random.default_rng(seed)
         self.layers: list[Layer] = []
         for j, i, name in zip(sizes[:-1], sizes[1:], names + [output]):
-            scale = np.sqrt((2.0 if name == "relu" else 1.0) / j)
-            W = rng.normal(0.0, scale, size=(i, j))
-            self.layers.append(Layer(W, np.zeros(i), get_activation(name)))
+            activation = get_activation(name)
+            W = rng.normal(0.0, np.sqrt(activation.init_gain / j), size=(i, j))
+            self.layers.append(Layer(W, np.zeros(i), activation))
 
     @property
     def L(self) -> int:
