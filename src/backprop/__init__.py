@@ -7,6 +7,7 @@ from . import plots
 from .activations import get_activation
 from .costs import get_cost
 from .data import CLASS_NAMES, FEATURE_NAMES, load_iris, one_hot, standardize, train_test_split
+from .gradcheck import TOLERANCE as GRADIENT_CHECK_TOLERANCE
 from .gradcheck import gradient_check, numerical_gradients, relative_error
 from .jacobians import jacobian_a_wrt_z, jacobian_z_wrt_a_prev, jacobian_z_wrt_W, numerical_jacobian
 from .layers import Layer
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CLASS_NAMES",
     "FEATURE_NAMES",
+    "GRADIENT_CHECK_TOLERANCE",
     "History",
     "Layer",
     "Network",

@@ -12,6 +12,10 @@ import numpy as np
 from ._checks import as_batch, matching_targets
 from .jacobians import numerical_jacobian
 
+#: The one threshold for ``gradient_check``: a correct float64 gradient, checked away from any
+#: ReLU kink, comes out near 1e-10 or below; a wrong one (a transpose, a missing path) near 1e-1.
+TOLERANCE = 1e-7
+
 
 def relative_error(g, n) -> float:
     """``||g - n|| / (||g|| + ||n||)`` over whole arrays (0 when both are all zeros)."""
@@ -48,8 +52,9 @@ def gradient_check(net, X, Y, grads=None, h: float = 1e-5) -> float:
     """The largest ``relative_error`` between ``grads`` and central differences, over all W and b.
 
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
-    check a gradient computed some other way. In float64, a correct gradient gives about 1e-8 or
-    less; anything above 1e-4 is a bug (or a ReLU kink crossed by the ``+-h`` nudge).
+    check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
+    exported as ``backprop.GRADIENT_CHECK_TOLERANCE``: a correct gradient stays below it, unless a
+    ``+-h`` nudge crosses a ReLU kink.
     """
     if grads is None:
         grads = net.gradients(X, Y)
