@@ -2,33 +2,52 @@
 
 * ``on_files``: the chapter figures are drawn by ``backprop.plots`` from real objects at every
   build and added to the site as generated files (nothing is written into docs/).
+* ``on_page_markdown``: a page shows a figure as ``![](figures/<name>.png)`` with an **empty** alt;
+  the build fills it in with the figure's ``alt_text``, which ``backprop.plots`` writes from the
+  arrays it draws. Inside the figure's ``<figure>`` block, ``{{ caption }}`` becomes the figure's
+  ``caption``, a sentence of facts read from the same data. So neither can disagree with the data.
+  A hand-written alt on a generated figure, an image of a figure no hook draws, or a
+  ``{{ caption }}`` outside a figure block fails the build with an error naming page and figure.
 * ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template puts a MathJax loader and a Mermaid loader (both from a
   CDN) on notebook pages. The site renders notebook math with its own KaTeX and has no diagrams,
   so both are removed and no page names another host in a script.
+
+To add a figure: write a function in ``backprop.plots`` that sets ``fig.alt_text`` (and, if a
+caption should state facts, ``fig.caption``) from the data it draws, then register the figure by
+file name in ``figures()`` below, drawn from the same objects the page's text describes.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import io
 import re
-import struct
-import zlib
+from functools import cache
 
-import numpy as np
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+from PIL import Image
+
+#: The flower the chapters follow (a virginica), and the network they use.
+FLOWER = 100
+
+#: Figures drawn by another hook (docs/hooks/benchmark_page.py), whose page writes its own alt text.
+OTHER_HOOKS = {"performance.png"}
 
 
+@cache
 def figures() -> dict[str, object]:
-    """Every figure the chapters show, by file name; each drawn from a seeded ``backprop`` network."""
+    """Every figure the chapters show, by file name; each drawn for flower ``FLOWER`` and ``Network([4, 5, 3], seed=0)``."""
     import backprop as bp
 
     X, _ = bp.load_iris()
+    x = X[FLOWER:FLOWER + 1]  # the flower the chapters use, a row vector (1, 4)
     net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
-    net.forward(X[:1])  # the first flower, a row vector (1, 4)
+    net.forward(x)
     hidden, out = net.layer(1), net.layer(2)
     sig_net = bp.Network([4, 5, 3], hidden="relu", output="sigmoid", seed=0)
-    sig_net.forward(X[:1])
+    sig_net.forward(x)
     a_names = [f"$a_{{{j}}}$" for j in range(1, 6)]
     return {
         "network.png": bp.plots.draw_network(net, input_names=bp.FEATURE_NAMES),
@@ -52,10 +71,6 @@ def figures() -> dict[str, object]:
 
 
 def on_files(files, config):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    np.random.seed(0)  # nothing here should draw from the global generator; pin it regardless
     for name, fig in figures().items():
         files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
     return files
@@ -75,21 +90,53 @@ _PLACEHOLDER_ALT = re.compile(
 
 
 def png_description(png: bytes) -> str | None:
-    """The ``Description`` text chunk of a PNG (where backprop.plots writes its alt text), if any."""
-    pos = 8  # past the PNG signature
-    while pos + 8 <= len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
-        data = png[pos + 8:pos + 8 + length]
-        if kind == b"tEXt" and data.startswith(b"Description\0"):
-            return data.split(b"\0", 1)[1].decode("latin-1")
-        if kind == b"zTXt" and data.startswith(b"Description\0"):
-            return zlib.decompress(data.split(b"\0", 1)[1][1:]).decode("latin-1")
-        if kind == b"iTXt" and data.startswith(b"Description\0"):
-            flag, _method = data[12], data[13]
-            text = data[14:].split(b"\0", 2)[2]
-            return (zlib.decompress(text) if flag else text).decode("utf-8")
-        pos += 12 + length
-    return None
+    """The ``Description`` text of a PNG (where backprop.plots writes its alt text), if any."""
+    return Image.open(io.BytesIO(png)).text.get("Description")
+
+
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(figures/(?P<name>[^)\s]+)\)")
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+_CAPTION = "{{ caption }}"
+
+
+def _markdown_alt(text: str) -> str:
+    """Alt text safe inside ``![...]``: no brackets, no newlines."""
+    return " ".join(text.replace("[", "(").replace("]", ")").split())
+
+
+def fill_figures(markdown: str, page: str) -> str:
+    """Fill every generated figure's empty alt, and each ``{{ caption }}``, from the figure's data."""
+    drawn = figures()
+
+    def alt(match: re.Match) -> str:
+        name = match["name"]
+        if name in OTHER_HOOKS:
+            return match[0]
+        if name not in drawn:
+            raise PluginError(f"{page}: image figures/{name} is not a figure any hook draws (see figures())")
+        if match["alt"].strip():
+            raise PluginError(f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
+                              "and the build fills it in from the figure's data")
+        return f"![{_markdown_alt(drawn[name].alt_text)}](figures/{name})"
+
+    def caption(block: re.Match) -> str:
+        text = block[0]
+        if _CAPTION not in text:
+            return text
+        names = {m["name"] for m in _IMAGE.finditer(text)} - OTHER_HOOKS
+        if len(names) != 1 or not drawn[next(iter(names))].caption:
+            raise PluginError(f"{page}: {{{{ caption }}}} needs exactly one generated figure with a caption "
+                              f"in its <figure> block; found {sorted(names)}")
+        return text.replace(_CAPTION, html.escape(drawn[names.pop()].caption))
+
+    markdown = _FIGURE.sub(caption, _IMAGE.sub(alt, markdown))
+    if _CAPTION in markdown:
+        raise PluginError(f"{page}: {{{{ caption }}}} outside a <figure> block")
+    return markdown
+
+
+def on_page_markdown(markdown, page, config, files):
+    return fill_figures(markdown, page.file.src_uri)
 
 
 def _describe(match: re.Match) -> str:

@@ -25,6 +25,9 @@ class Figure(_MplFigure):
     """
 
     alt_text = "A figure drawn by backprop.plots"
+    #: One sentence of facts read from the figure's data, for a caption (the site's build puts it
+    #: where a page writes ``{{ caption }}`` inside the figure's ``<figure>`` block).
+    caption = ""
 
     def png_bytes(self, dpi: int = 100) -> bytes:
         """The figure as PNG bytes on white, with ``alt_text`` as the PNG's Description."""
@@ -68,8 +71,12 @@ def draw_network(net, input_names=None, title: str | None = None) -> Figure:
     ax.set_ylim(min(y[-1] for y in ys) - 1.8, max(y[0] for y in ys) + 0.6)
     ax.set_axis_off()
     ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, width ~ |w|")
+    weights = np.concatenate([layer.W.ravel() for layer in net.layers])
+    fig.caption = (f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (blue) and "
+                   f"{int(np.sum(weights < 0))} negative (red)")
     fig.alt_text = (f"Diagram of a {'-'.join(map(str, sizes))} network: columns of neurons joined by one "
-                    "edge per weight, blue for positive and red for negative weights, wider for larger ones")
+                    f"edge per weight, blue for positive and red for negative weights, wider for larger ones; "
+                    f"{fig.caption}")
     return fig
 
 
@@ -94,9 +101,43 @@ def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None,
     ax.set_ylabel(row_label)
     ax.set_title(f"{title}  ({J.shape[0]} x {J.shape[1]})", fontsize=10)
     fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.caption = _zero_pattern(J, row_names, col_names)
     fig.alt_text = (f"Heat map of the {J.shape[0]} by {J.shape[1]} Jacobian '{title}', rows {row_label}, "
-                    f"columns {col_label}; {np.count_nonzero(J)} of {J.size} entries are non-zero")
+                    f"columns {col_label}: {fig.caption}")
     return fig
+
+
+def _names(indices, names) -> str:
+    """``[0, 1, 4]`` as "1, 2 and 5" (1-based), or as the given names."""
+    labels = [str(names[k]) if names is not None else str(k + 1) for k in indices]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _zero_pattern(J: np.ndarray, row_names=None, col_names=None) -> str:
+    """Where a Jacobian is zero, read from its values: the sentence its caption and alt text use."""
+    off_diagonal = J.shape[0] == J.shape[1] and not np.any(J[~np.eye(len(J), dtype=bool)])
+    if off_diagonal:
+        on = np.flatnonzero(np.diag(J))
+        off = np.flatnonzero(np.diag(J) == 0)
+        text = "diagonal"
+        if len(on):
+            text += f", non-zero at {_names(on, row_names)}"
+        if len(off):
+            text += f", zero at {_names(off, row_names)}"
+        return text
+    if np.all(J != 0):
+        text = f"every entry is non-zero, {int(np.sum(J > 0))} positive and {int(np.sum(J < 0))} negative"
+        if J.shape[0] == J.shape[1] and np.all(np.diag(J) > 0) and np.all(J[~np.eye(len(J), dtype=bool)] < 0):
+            text += ": positive on the diagonal, negative off it"
+        return text
+    parts = [f"{np.count_nonzero(J)} of {J.size} entries are non-zero"]
+    zero_cols = np.flatnonzero(~J.any(axis=0))
+    zero_rows = np.flatnonzero(~J.any(axis=1))
+    if len(zero_cols):
+        parts.append(f"all-zero columns: {_names(zero_cols, col_names)}")
+    if len(zero_rows):
+        parts.append(f"all-zero rows: {_names(zero_rows, row_names)}")
+    return "; ".join(parts)
 
 
 def plot_history(history, title: str = "Training on iris") -> Figure:
