@@ -55,14 +55,16 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 # $C = -\frac{1}{m}\sum_{r}\sum_k y_k^{(r)} \log a_k^{(r)}$.
 #
 # Before trusting the gradients to train with, compare them with central differences
-# ([checking gradients](../../gradient-checking/)). The relative error should be around $10^{-9}$
-# or smaller.
+# ([checking gradients](../../gradient-checking/)). The relative error must stay below the one
+# threshold the site uses, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). The inputs are standardised,
+# so no hidden neuron sits near its kink for all flowers, and none is dead for all of them
+# ([the cost chapter](../../cost/#dead-neurons) shows the raw inputs leave two neurons dead).
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
 check = bp.gradient_check(net, X_train_s, Y_train)
 print(f"largest relative error of the backpropagated gradients: {check:.1e}")
-assert check < 1e-7
+assert check < bp.GRADIENT_CHECK_TOLERANCE
 
 # %% [markdown]
 # ## Mini-batch gradient descent
@@ -88,11 +90,20 @@ history = bp.train(
 # %% [markdown]
 # ## Learning curves
 #
-# The cost falls quickly in the first epochs and then flattens. The test curves follow the
-# training curves closely: with 43 parameters and 105 flowers, this network has little room to
-# overfit.
+# The cost falls quickly in the first epochs and then flattens. The test accuracy does not simply
+# follow the training accuracy: it is 1.000 at epochs 25 and 50, then settles at 0.956 (43 of the
+# 45 test flowers) for most epochs from 100 on, with an occasional epoch back at 1.000, while the
+# training accuracy ends at 0.981. With 45 test flowers each one is worth about 0.022 of accuracy,
+# so this is two flowers near the boundary between versicolor and virginica, crossing it back and
+# forth as training keeps moving the boundary; it is not a general loss of fit. The assertions
+# below check these numbers against the recorded history.
 
 # %%
+test_acc = np.array(history.test_accuracy)
+assert test_acc[24] == 1.0 and test_acc[49] == 1.0                 # epochs 25 and 50
+assert np.all(test_acc[99:] >= 43 / 45 - 1e-12)                     # never below 43 of 45 from epoch 100
+assert np.mean(np.abs(test_acc[99:] - 43 / 45) < 1e-12) > 0.8       # and exactly 43 of 45 most of the time
+assert abs(test_acc[-1] - 43 / 45) < 1e-12 and abs(history.accuracy[-1] - 103 / 105) < 1e-12
 bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accuracy per epoch")
 
 # %% [markdown]
@@ -107,6 +118,7 @@ y_pred = net.predict(X_test_s)
 confusion = bp.confusion_matrix(y_test, y_pred, 3)
 print(confusion)
 assert confusion[0, 0] == 15 and confusion[0, 1:].sum() == 0  # setosa: no mistakes
+assert confusion[1:, 1:].sum() - np.trace(confusion[1:, 1:]) == 45 - np.trace(confusion)  # all others: versicolor/virginica
 bp.plots.plot_confusion(confusion, title="Test set: true species against predicted species")
 
 # %% [markdown]
@@ -131,6 +143,15 @@ bp.plots.plot_decision_regions(
     transform=lambda P: (P - mean) / std,
     title="2-5-3 network on the petals: predicted species",
 )
+
+# %% [markdown]
+# The petal-only network gets every test flower right, one point above the four-feature
+# network's 0.956. That is two flowers of 45, too few to rank the two networks; what it does show
+# is that on this split the petals alone carry what is needed to separate the species, as the
+# plot of the flowers suggests.
+
+# %%
+assert petal_accuracy == 1.0
 
 # %% [markdown]
 # ## The result
