@@ -5,6 +5,10 @@ from __future__ import annotations
 import importlib.util
 import re
 
+import numpy as np
+import pytest
+from mkdocs.exceptions import PluginError
+
 import backprop as bp
 from conftest import DOCS, ROOT
 
@@ -40,3 +44,78 @@ def test_notebook_placeholder_alt_is_replaced():
     html = f'<img alt="No description has been provided for this image" class="" src="data:image/png;base64,{data}"/>'
     out = site_hooks._PLACEHOLDER_ALT.sub(site_hooks._describe, html)
     assert "No description" not in out and "versicolor predicted as virginica: 1" in out
+
+
+# Alt text and captions come from the data: recompute the facts independently and compare.
+
+
+def _flower_100():
+    X, _ = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    x = X[100]
+    z_hidden = np.array([x @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])  # by hand
+    return net, x, z_hidden
+
+
+def _listing(numbers) -> str:
+    labels = [str(n) for n in numbers]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def test_relu_jacobian_alt_lists_exactly_the_active_neurons():
+    _, _, z = _flower_100()
+    active = [i + 1 for i in range(5) if z[i] > 0]
+    inactive = [i + 1 for i in range(5) if z[i] <= 0]
+    fig = site_hooks.figures()["jacobian-relu.png"]
+    expected = f"diagonal, non-zero at {_listing(active)}, zero at {_listing(inactive)}"
+    assert fig.caption == expected and fig.alt_text.endswith(expected)
+
+
+def test_dz_dw_caption_lists_the_zero_columns_of_the_dead_neurons():
+    _, _, z = _flower_100()
+    dead = [j + 1 for j in range(5) if z[j] <= 0]
+    columns = [f"w{i}{j}" for i in range(1, 4) for j in dead]
+    fig = site_hooks.figures()["jacobian-dz-dW.png"]
+    assert f"all-zero columns: {_listing(columns)}" in fig.caption
+    assert fig.caption.startswith(f"{3 * (5 - len(dead))} of 45 entries are non-zero")
+
+
+def test_softmax_and_sigmoid_captions_follow_their_jacobians():
+    figs = site_hooks.figures()
+    assert figs["jacobian-softmax.png"].caption.startswith("every entry is non-zero, 3 positive and 6 negative")
+    assert figs["jacobian-sigmoid-output.png"].caption == "diagonal, non-zero at 1, 2 and 3"
+
+
+def test_network_caption_counts_the_signs_of_the_weights():
+    net, _, _ = _flower_100()
+    w = np.concatenate([net.layer(1).W.ravel(), net.layer(2).W.ravel()])
+    caption = site_hooks.figures()["network.png"].caption
+    assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (blue) and {(w < 0).sum()} negative (red)"
+
+
+def test_every_page_figure_is_filled_from_the_data():
+    for path in DOCS.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        out = site_hooks.fill_figures(text, str(path))  # raises on a hand-written alt or unknown figure
+        assert "{{ caption }}" not in out
+        for name in re.findall(r"!\[\]\(figures/([\w-]+\.png)\)", out):
+            assert name in site_hooks.OTHER_HOOKS, f"{path}: figures/{name} left without alt text"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("![Six active neurons](figures/jacobian-relu.png)", "hand-written alt"),
+    ("![](figures/no-such-figure.png)", "not a figure any hook draws"),
+    ("The {{ caption }} of nothing.", "outside a <figure> block"),
+    ('<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n  ![](figures/network.png)\n'
+     '  <figcaption>{{ caption }}</figcaption>\n</figure>', "exactly one generated figure"),
+])
+def test_build_refuses_hand_written_or_unknown_figures(text, message):
+    with pytest.raises(PluginError, match=message):
+        site_hooks.fill_figures(text, "page.md")
+
+
+def test_caption_placeholder_is_filled_inside_its_figure():
+    text = '<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n  <figcaption>{{ caption }}.</figcaption>\n</figure>'
+    out = site_hooks.fill_figures(text, "page.md")
+    fig = site_hooks.figures()["jacobian-relu.png"]
+    assert f"<figcaption>{fig.caption}.</figcaption>" in out and f"![{fig.alt_text}]" in out
