@@ -56,15 +56,17 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 #
 # Before trusting the gradients to train with, compare them with central differences
 # ([checking gradients](../../gradient-checking/)). The relative error must stay below the one
-# threshold the site uses, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). The inputs are standardised,
-# so no hidden neuron sits near its kink for all flowers, and none is dead for all of them
-# ([the cost chapter](../../cost/#dead-neurons) shows the raw inputs leave two neurons dead).
+# threshold the site uses, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). Because the inputs are
+# standardised, every hidden neuron is active for some training flowers; on the raw inputs two of
+# them are dead for every flower ([the cost chapter](../../cost/#dead-neurons)).
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
 check = bp.gradient_check(net, X_train_s, Y_train)
 print(f"largest relative error of the backpropagated gradients: {check:.1e}")
 assert check < bp.GRADIENT_CHECK_TOLERANCE
+net.forward(X_train_s)
+assert np.all((net.layer(1).z > 0).any(axis=0))  # no hidden neuron is dead for every flower
 
 # %% [markdown]
 # ## Mini-batch gradient descent
