@@ -102,10 +102,11 @@ history = bp.train(
 
 # %%
 test_acc = np.array(history.test_accuracy)
-assert test_acc[24] == 1.0 and test_acc[49] == 1.0                 # epochs 25 and 50
-assert np.all(test_acc[99:] >= 43 / 45 - 1e-12)                     # never below 43 of 45 from epoch 100
-assert np.mean(np.abs(test_acc[99:] - 43 / 45) < 1e-12) > 0.8       # and exactly 43 of 45 most of the time
-assert abs(test_acc[-1] - 43 / 45) < 1e-12 and abs(history.accuracy[-1] - 103 / 105) < 1e-12
+assert test_acc[24] == 1.0 and test_acc[49] == 1.0          # epochs 25 and 50
+assert np.all(test_acc[99:] >= 43 / 45 - 1e-12)              # from epoch 100: never below 43 of 45,
+assert np.mean(np.abs(test_acc[99:] - 43 / 45) < 1e-12) > 0.8  # and exactly 43 most of the time
+assert abs(test_acc[-1] - 43 / 45) < 1e-12
+assert abs(history.accuracy[-1] - 103 / 105) < 1e-12
 bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accuracy per epoch")
 
 # %% [markdown]
