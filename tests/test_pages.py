@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pytest_codeblocks import extract_from_file
-
 from conftest import DOCS, ROOT, markdown_files
+from pytest_codeblocks import extract_from_file
 
 #: Pages that derive nothing, so need no finite-difference check: the README and the home page
 #: point to the chapters, notation.md shows shapes only, reference.md is generated from docstrings,
@@ -34,7 +33,7 @@ FINITE_DIFFERENCE = re.compile(r"numerical_jacobian\(|numerical_gradients\(|grad
 CLOSED_FORM_CHECK = re.compile(r"assert_allclose\(.*(net\.forward|net\.cost|\.z\b|\.a\b)")
 PRINTS = re.compile(r"(?<![\w.])print\(")
 DECIMAL = re.compile(r"(?<![\w.\-])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w])")
-FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.S | re.M)
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
 INLINE_CODE = re.compile(r"`[^`\n]+`")
 LINK_TARGET = re.compile(r"\]\([^)]*\)")
 ARXIV = re.compile(r"arXiv:\S+")  # an identifier, not a number
@@ -71,7 +70,7 @@ def unchecked_prints(path: Path) -> list[str]:
 def prose(text: str) -> str:
     """The page without its fenced blocks, inline code, link targets and HTML comments."""
     text = FENCE.sub("", text)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
     return ARXIV.sub("", LINK_TARGET.sub("]", INLINE_CODE.sub("", text)))
 
 
@@ -176,7 +175,8 @@ def test_guard_catches_a_number_that_contradicts_the_output(as_root):
 
 
 def test_prose_leaves_out_code_and_links():
-    text = "A 1.5 here.\n\n```python\nx = 3.25\n```\n\nSee `f(0.75)`, arXiv:1802.01528 and [it](a-0.5.md). <!-- 9.5 -->\n"
+    text = ("A 1.5 here.\n\n```python\nx = 3.25\n```\n\n"
+            "See `f(0.75)`, arXiv:1802.01528 and [it](a-0.5.md). <!-- 9.5 -->\n")
     assert DECIMAL.findall(prose(text)) == ["1.5"]
 
 

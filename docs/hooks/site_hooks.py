@@ -8,9 +8,10 @@
   ``caption``, a sentence of facts read from the same data. So neither can disagree with the data.
   A hand-written alt on a generated figure, an image of a figure no hook draws, or a
   ``{{ caption }}`` outside a figure block fails the build with an error naming page and figure.
-* ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template puts a MathJax loader and a Mermaid loader (both from a
-  CDN) on notebook pages. The site renders notebook math with its own KaTeX and has no diagrams,
-  so both are removed and no page names another host in a script.
+* ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template
+  puts a MathJax loader and a Mermaid loader (both from a CDN) on notebook pages. The site
+  renders notebook math with its own KaTeX and has no diagrams, so both are removed and no page
+  names another host in a script.
 
 To add a figure: write a function in ``backprop.plots`` that sets ``fig.alt_text`` (and, if a
 caption should state facts, ``fig.caption``) from the data it draws, then register the figure by
@@ -38,7 +39,7 @@ OTHER_HOOKS = {"performance.png"}
 
 @cache
 def figures() -> dict[str, object]:
-    """Every figure the chapters show, by file name; each drawn for flower ``FLOWER`` and ``Network([4, 5, 3], seed=0)``."""
+    """Every figure the chapters show, by file name, drawn for flower ``FLOWER`` and ``Network([4, 5, 3], seed=0)``."""
     import backprop as bp
 
     X, _ = bp.load_iris()
@@ -79,9 +80,9 @@ def on_files(files, config):
 _MATHJAX = re.compile(
     r'<script src="[^"]*"> </script>\s*<!-- MathJax configuration -->\s*'
     r'<script type="text/x-mathjax-config">.*?</script>',
-    re.S,
+    re.DOTALL,
 )
-_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs\.cloudflare\.com.*?</script>', re.S)
+_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs\.cloudflare\.com.*?</script>', re.DOTALL)
 
 
 _PLACEHOLDER_ALT = re.compile(
@@ -95,7 +96,7 @@ def png_description(png: bytes) -> str | None:
 
 
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(figures/(?P<name>[^)\s]+)\)")
-_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.DOTALL)
 _CAPTION = "{{ caption }}"
 
 
