@@ -171,8 +171,8 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     """The computational graph of a one-hidden-layer ``net`` for one observation ``x``, twice.
 
     Columns ``x -> z_1 -> a_1 -> z_2 -> C`` (softmax and cost drawn as one node, whose derivative
-    is ``a_L - y``). Left: the paths from hidden weight ``w_ij`` (``weight = (i, j)``, 1-based) to
-    ``C``; right: the paths from input ``x_k`` (``input_index = k``). A path through a hidden neuron
+    is ``a_L - y``). Top: the paths from hidden weight ``w_ij`` (``weight = (i, j)``, 1-based) to
+    ``C``; bottom: the paths from input ``x_k`` (``input_index = k``). A path through a hidden neuron
     whose ReLU is off is dashed grey: its product contains a zero factor.
     """
     if net.L != 2:
@@ -189,9 +189,9 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     edges = ([(0, q, 1, p) for p in range(n_hid) for q in range(n_in)] + [(1, p, 2, p) for p in range(n_hid)]
              + [(2, p, 3, k) for k in range(n_out) for p in range(n_hid)] + [(3, k, 4, 0) for k in range(n_out)])
 
-    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    fig = Figure(figsize=(7.5, 8.4), layout="constrained")
     panels = []
-    for ax, source in zip(fig.subplots(1, 2), ("weight", "input")):
+    for ax, source in zip(fig.subplots(2, 1), ("weight", "input")):
         if source == "weight":  # w_ij enters z_i only, then a_i, then every output neuron
             hidden_on_path = [i - 1]
             on_path = {(1, i - 1, 2, i - 1)} | {(2, i - 1, 3, k) for k in range(n_out)}
@@ -209,10 +209,10 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
             else:
                 ax.plot(*xy, color="#1f5fbf", lw=2.0, zorder=1)
         for c, (name, n) in enumerate(cols):
-            ax.scatter(np.full(n, c), ys[c], s=520, color="white", edgecolors="black", zorder=2)
+            ax.scatter(np.full(n, c), ys[c], s=620, color="white", edgecolors="black", zorder=2)
             for r in range(n):
                 label = "$C$" if name == "C" else f"${name[0]}_{r + 1}{name[1:]}$"
-                ax.text(c, ys[c][r], label, ha="center", va="center", fontsize=8, zorder=3)
+                ax.text(c, ys[c][r], label, ha="center", va="center", fontsize=9, zorder=3)
         if source == "weight":
             ax.annotate(f"$w_{{{i}{j}}}$", xy=(0.86, ys[1][i - 1] + 0.12), xytext=(0.3, ys[1][i - 1] + 0.9),
                         fontsize=10, color="#1f5fbf", arrowprops={"arrowstyle": "->", "color": "#1f5fbf"})
@@ -228,7 +228,7 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     off = [p + 1 for p in range(n_hid) if not active[p]]
     fig.alt_text = (f"Two copies of the computational graph of the {'-'.join(map(str, net.sizes))} network for one "
                     f"observation, in columns x, z1, a1, z2 and C. "
-                    + " ".join(f"{'Left' if k == 0 else 'Right'}: the {n} paths from {what} to C are highlighted"
+                    + " ".join(f"{'Top' if k == 0 else 'Bottom'}: the {n} paths from {what} to C are highlighted"
                                + (f", {d} of them dashed grey because they pass through a hidden neuron whose "
                                   "ReLU is off." if d else " in blue, none through a switched-off ReLU.")
                                for k, (what, n, d) in enumerate(panels))
