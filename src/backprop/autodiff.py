@@ -8,6 +8,8 @@ graph in reverse topological order and adds each consumer's contribution into it
 Shapes follow the rest of the package: a batch is ``(m, n)``, one observation per row, and a bias of
 shape ``(n,)`` broadcasts over the rows. No other broadcasting is allowed, so a shape mistake raises.
 
+Examples
+--------
 >>> W = Tensor([[1.0, 2.0]], requires_grad=True)
 >>> C = (Tensor([[3.0, 4.0]]) @ W.T).sum()
 >>> C.backward()
