@@ -68,6 +68,8 @@ def figures() -> dict[str, object]:
         "jacobian-dz-da.png": bp.plots.plot_jacobian(
             bp.jacobian_z_wrt_a_prev(out.W), "d z_L / d a_(L-1) = W_L", "output z_i", "hidden activation",
             col_names=a_names),
+        "computational-graph.png": bp.plots.draw_paths(
+            bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1),
     }
 
 

@@ -3,6 +3,7 @@
 Row vectors throughout: ``z = a_prev W^T + b`` with ``W`` of shape (neurons, inputs).
 """
 
+from . import autodiff
 from . import plots
 from .activations import get_activation
 from .costs import get_cost
@@ -25,6 +26,7 @@ __all__ = [
     "Layer",
     "Network",
     "accuracy",
+    "autodiff",
     "confusion_matrix",
     "get_activation",
     "get_cost",

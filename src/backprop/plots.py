@@ -206,3 +206,72 @@ def plot_decision_regions(net, X2, y, feature_names=("petal length (cm)", "petal
     fig.alt_text = (f"{title}: coloured regions show the class predicted over the plane of "
                     f"{feature_names[0]} and {feature_names[1]}, with the data points drawn on top")
     return fig
+
+
+def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -> Figure:
+    """The computational graph of a one-hidden-layer ``net`` for one observation ``x``, twice.
+
+    Columns ``x -> z_1 -> a_1 -> z_2 -> C`` (softmax and cost drawn as one node, whose derivative
+    is ``a_L - y``). Top: the paths from hidden weight ``w_ij`` (``weight = (i, j)``, 1-based) to
+    ``C``; bottom: the paths from input ``x_k`` (``input_index = k``). A path through a hidden neuron
+    whose ReLU is off is dashed grey: its product contains a zero factor.
+    """
+    if net.L != 2:
+        raise ValueError(f"draw_paths draws networks with one hidden layer (L = 2); got L = {net.L}")
+    n_in, n_hid, n_out = net.sizes
+    i, j = weight
+    if not (1 <= i <= n_hid and 1 <= j <= n_in and 1 <= input_index <= n_in):
+        raise ValueError(f"weight must index W_1 of shape ({n_hid}, {n_in}) and input_index an input "
+                         f"1..{n_in}, 1-based; got weight={weight}, input_index={input_index}")
+    net.forward(np.asarray(x, dtype=np.float64).reshape(1, n_in))
+    active = net.layer(1).z[0] > 0
+    cols = [("x", n_in), ("z^{[1]}", n_hid), ("a^{[1]}", n_hid), ("z^{[2]}", n_out), ("C", 1)]
+    ys = [np.linspace((n - 1) / 2, -(n - 1) / 2, n) for _, n in cols]
+    edges = ([(0, q, 1, p) for p in range(n_hid) for q in range(n_in)] + [(1, p, 2, p) for p in range(n_hid)]
+             + [(2, p, 3, k) for k in range(n_out) for p in range(n_hid)] + [(3, k, 4, 0) for k in range(n_out)])
+
+    fig = Figure(figsize=(7.5, 8.4), layout="constrained")
+    panels = []
+    for ax, source in zip(fig.subplots(2, 1), ("weight", "input")):
+        if source == "weight":  # w_ij enters z_i only, then a_i, then every output neuron
+            hidden_on_path = [i - 1]
+            on_path = {(1, i - 1, 2, i - 1)} | {(2, i - 1, 3, k) for k in range(n_out)}
+        else:  # x_k enters every hidden z
+            hidden_on_path = list(range(n_hid))
+            on_path = ({(0, input_index - 1, 1, p) for p in range(n_hid)} | {(1, p, 2, p) for p in range(n_hid)}
+                       | {(2, p, 3, k) for p in range(n_hid) for k in range(n_out)})
+        on_path |= {(3, k, 4, 0) for k in range(n_out)}
+        for c0, r0, c1, r1 in edges:
+            xy = ([c0, c1], [ys[c0][r0], ys[c1][r1]])
+            if (c0, r0, c1, r1) not in on_path:
+                ax.plot(*xy, color="#d0d0d0", lw=0.6, zorder=1)
+            elif c0 in (1, 2) and not active[r0]:
+                ax.plot(*xy, color="#888888", lw=1.4, ls="--", zorder=1)
+            else:
+                ax.plot(*xy, color="#1f5fbf", lw=2.0, zorder=1)
+        for c, (name, n) in enumerate(cols):
+            ax.scatter(np.full(n, c), ys[c], s=620, color="white", edgecolors="black", zorder=2)
+            for r in range(n):
+                label = "$C$" if name == "C" else f"${name[0]}_{r + 1}{name[1:]}$"
+                ax.text(c, ys[c][r], label, ha="center", va="center", fontsize=9, zorder=3)
+        if source == "weight":
+            ax.annotate(f"$w_{{{i}{j}}}$", xy=(0.86, ys[1][i - 1] + 0.12), xytext=(0.3, ys[1][i - 1] + 0.9),
+                        fontsize=10, color="#1f5fbf", arrowprops={"arrowstyle": "->", "color": "#1f5fbf"})
+        n_paths = len(hidden_on_path) * n_out
+        n_dead = sum(not active[p] for p in hidden_on_path) * n_out
+        what = f"hidden weight w_{i}{j}" if source == "weight" else f"input x_{input_index}"
+        ax.set_title(f"{n_paths} paths from {what} to C" + (f" ({n_dead} through a switched-off ReLU, dashed)"
+                                                             if n_dead else ""), fontsize=10)
+        ax.set_xlim(-0.5, 4.5)
+        ax.set_ylim(-(max(n for _, n in cols) + 1) / 2, (max(n for _, n in cols) + 1) / 2 + 0.6)
+        ax.set_axis_off()
+        panels.append((what, n_paths, n_dead))
+    off = [p + 1 for p in range(n_hid) if not active[p]]
+    fig.alt_text = (f"Two copies of the computational graph of the {'-'.join(map(str, net.sizes))} network for one "
+                    f"observation, in columns x, z1, a1, z2 and C. "
+                    + " ".join(f"{'Top' if k == 0 else 'Bottom'}: the {n} paths from {what} to C are highlighted"
+                               + (f", {d} of them dashed grey because they pass through a hidden neuron whose "
+                                  "ReLU is off." if d else " in blue, none through a switched-off ReLU.")
+                               for k, (what, n, d) in enumerate(panels))
+                    + (f" Hidden neurons switched off: {', '.join(map(str, off))}." if off else ""))
+    return fig
