@@ -194,14 +194,15 @@ def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C throu
     for ax, (label, P) in zip(axes, panels.items()):
         im = ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
         for (k, c), v in np.ndenumerate(P):
-            ax.text(c, k, f"{v:.2f}" if v != 0 else "0", ha="center", va="center", fontsize=8)
+            ax.text(c, k, f"{v:.2g}" if v != 0 else "0", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > lim / 2 else "black")
         ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
         ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
         ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
     fig.colorbar(im, ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     counts = "; ".join(f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
-                       f"{np.count_nonzero(P.any(axis=1))} non-zero rows" for label, P in panels.items())
+                       f"all in {np.count_nonzero(P.any(axis=1))} of {n} rows" for label, P in panels.items())
     fig.alt_text = (f"{title}. Heat maps of the {n} by {n} path terms (rows: through output a_k, columns: "
                     f"logit z_c), one per target. {counts}.")
     return fig
