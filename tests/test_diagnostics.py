@@ -90,3 +90,21 @@ def test_bad_input_is_refused():
         bp.gradient_norms(net, np.ones((2, 4)), np.array([0, 1]))
     with pytest.raises(ValueError, match=r"2-D batch"):
         bp.gradient_norms(net, np.ones(4), np.ones((1, 3)))
+
+
+def test_training_figures_describe_their_data():
+    z = np.array([2.0, -1.0, 0.5])
+    fig = bp.plots.plot_softmax_paths(z, {"one-hot": [0, 1, 0], "soft": [0.2, 0.3, 0.5]})
+    assert "one-hot: 3 of 9 path terms non-zero, all in 1 of 3 rows" in fig.alt_text
+    assert "soft: 9 of 9 path terms non-zero, all in 3 of 3 rows" in fig.alt_text
+    norms = {"a": np.array([1e-6, 1e-3, 0.5])}
+    assert "1.0e-06 at layer 1 and 5.0e-01 at layer 3" in bp.plots.plot_gradient_norms(norms).alt_text
+    layouts = bp.plots.plot_gradient_layouts({"rows": np.ones((5, 4)), "cols": np.ones((4, 5))})
+    assert "rows: 5 by 4; cols: 4 by 5" in layouts.alt_text
+    assert "2 at layer 1 and 0.5 at layer 2" in bp.plots.plot_layer_variances({"x": [2.0, 0.5]}).alt_text
+    with pytest.raises(ValueError, match=r"target 'bad' must have shape \(3,\); got \(2,\)"):
+        bp.plots.plot_softmax_paths(z, {"bad": [0.5, 0.5]})
+    with pytest.raises(ValueError, match="positive numbers"):
+        bp.plots.plot_gradient_norms({"zero": [0.0, 1.0]})
+    with pytest.raises(ValueError, match="must be a matrix"):
+        bp.plots.plot_gradient_layouts({"vector": np.ones(3)})

@@ -190,16 +190,16 @@ def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C throu
     fig = Figure(figsize=(4.2 * len(panels) + 0.8, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
     lim = max(float(np.abs(P).max()) for P in panels.values()) or 1.0
-    im = None
+    images = []
     for ax, (label, P) in zip(axes, panels.items()):
-        im = ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
+        images.append(ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
         for (k, c), v in np.ndenumerate(P):
             ax.text(c, k, f"{v:.2g}" if v != 0 else "0", ha="center", va="center", fontsize=8,
                     color="white" if abs(v) > lim / 2 else "black")
         ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
         ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
         ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
-    fig.colorbar(im, ax=list(axes), shrink=0.8)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     counts = "; ".join(f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
                        f"all in {np.count_nonzero(P.any(axis=1))} of {n} rows" for label, P in panels.items())
@@ -221,13 +221,13 @@ def plot_gradient_layouts(layouts: dict, title: str = "One gradient, three layou
     fig = Figure(figsize=(3.4 * len(mats) + 0.8, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(mats)))
     lim = max(float(np.abs(M).max()) for M in mats.values()) or 1.0
-    im = None
+    images = []
     for ax, (label, M) in zip(axes, mats.items()):
-        im = ax.imshow(M, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
-        ax.set_xticks(range(M.shape[1]), range(1, M.shape[1] + 1), fontsize=8)
-        ax.set_yticks(range(M.shape[0]), range(1, M.shape[0] + 1), fontsize=8)
+        images.append(ax.imshow(M, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
+        ax.set_xticks(range(M.shape[1]), [str(c) for c in range(1, M.shape[1] + 1)], fontsize=8)
+        ax.set_yticks(range(M.shape[0]), [str(r) for r in range(1, M.shape[0] + 1)], fontsize=8)
         ax.set_title(f"{label}\nshape {M.shape[0]} x {M.shape[1]}", fontsize=9)
-    fig.colorbar(im, ax=list(axes), shrink=0.8)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     shapes = "; ".join(f"{label}: {M.shape[0]} by {M.shape[1]}" for label, M in mats.items())
     fig.alt_text = (f"{title}: heat maps of one weight gradient on a shared colour scale, stored as {shapes}; "
