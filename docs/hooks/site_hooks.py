@@ -70,11 +70,54 @@ def figures() -> dict[str, object]:
             col_names=a_names),
         "computational-graph.png": bp.plots.draw_paths(
             bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1),
+        **_training_figures(bp, X),
     }
 
 
+def _training_figures(bp, X) -> dict[str, object]:
+    """Figures of the pages under training/: what the derivation predicts about training."""
+    _, y = bp.load_iris()
+    Y, X_std = bp.one_hot(y, 3), bp.standardize(X)
+    net = bp.Network([4, 5, 3], seed=0)
+    net.forward(X[100:101])
+    z_100 = net.layer(2).z[0].copy()  # flower 100's logits, as on the softmax page
+    smoothed = 0.9 * np.array([0.0, 0.0, 1.0]) + 0.1 / 3
+    (dW1, _), _ = net.gradients(X[::10], Y[::10])
+    deep = [4] + [10] * 10 + [3]
+    rng = np.random.default_rng(1)
+    X_wide = rng.normal(size=(200, 400))
+    variances = {}
+    for gain in (4.0, 2.0, 1.0):
+        wide = bp.Network([400] * 21 + [10], hidden="relu", output="identity", seed=0)
+        for layer in wide.layers[:-1]:
+            layer.W *= np.sqrt(gain / wide.layers[0].activation.init_gain)
+        wide.forward(X_wide)
+        label = f"ReLU, W ~ N(0, {gain:g}/fan_in)" + (" (He, the package)" if gain == 2.0 else "")
+        variances[label] = [np.mean(layer.z ** 2) for layer in wide.layers[:-1]]
+    return {
+        "softmax-paths.png": bp.plots.plot_softmax_paths(
+            z_100, {"one-hot": [0.0, 0.0, 1.0], "label smoothing": smoothed},
+            title="Flower 100: paths from z_c to C through a_k"),
+        "gradient-layouts.png": bp.plots.plot_gradient_layouts(
+            {"this site, W (out, in)": dW1, "Nielsen, w (out, in)": dW1, "D2L and CS231n, W (in, out)": dW1.T},
+            title="dC/dW_1 of the 4-5-3 network in three layouts"),
+        "gradient-norms.png": bp.plots.plot_gradient_norms(
+            {"10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
+             "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y)},
+            title="Gradient norm per layer on iris, before training"),
+        "init-variance.png": bp.plots.plot_layer_variances(
+            variances, title="Mean square of z through 20 ReLU layers of width 400"),
+    }
+
+
+# The figures of the current build, drawn once in on_files and read by every page's markdown hook.
+_DRAWN: dict[str, object] = {}
+
+
 def on_files(files, config):
-    for name, fig in figures().items():
+    _DRAWN.clear()
+    _DRAWN.update(figures())
+    for name, fig in _DRAWN.items():
         files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
     return files
 
@@ -97,7 +140,8 @@ def png_description(png: bytes) -> str | None:
     return Image.open(io.BytesIO(png)).text.get("Description")
 
 
-_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(figures/(?P<name>[^)\s]+)\)")
+# Pages in subfolders link ../figures/; the prefix is kept as written.
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<up>(?:\.\./)*)figures/(?P<name>[^)\s]+)\)")
 _FIGURE = re.compile(r"<figure\b.*?</figure>", re.DOTALL)
 _CAPTION = "{{ caption }}"
 
@@ -109,7 +153,7 @@ def _markdown_alt(text: str) -> str:
 
 def fill_figures(markdown: str, page: str) -> str:
     """Fill every generated figure's empty alt, and each ``{{ caption }}``, from the figure's data."""
-    drawn = figures()
+    drawn = _DRAWN or figures()  # outside a build (the tests), draw them here
 
     def alt(match: re.Match) -> str:
         name = match["name"]
@@ -120,7 +164,7 @@ def fill_figures(markdown: str, page: str) -> str:
         if match["alt"].strip():
             raise PluginError(f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
                               "and the build fills it in from the figure's data")
-        return f"![{_markdown_alt(drawn[name].alt_text)}](figures/{name})"
+        return f"![{_markdown_alt(drawn[name].alt_text)}]({match['up']}figures/{name})"
 
     def caption(block: re.Match) -> str:
         text = block[0]

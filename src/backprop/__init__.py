@@ -8,6 +8,7 @@ from . import plots
 from .activations import get_activation
 from .costs import get_cost
 from .data import CLASS_NAMES, FEATURE_NAMES, load_iris, one_hot, standardize, train_test_split
+from .diagnostics import dead_units, gradient_norms
 from .gradcheck import TOLERANCE as GRADIENT_CHECK_TOLERANCE
 from .gradcheck import gradient_check, numerical_gradients, relative_error
 from .jacobians import jacobian_a_wrt_z, jacobian_z_wrt_a_prev, jacobian_z_wrt_W, numerical_jacobian
@@ -28,9 +29,11 @@ __all__ = [
     "accuracy",
     "autodiff",
     "confusion_matrix",
+    "dead_units",
     "get_activation",
     "get_cost",
     "gradient_check",
+    "gradient_norms",
     "jacobian_a_wrt_z",
     "jacobian_z_wrt_W",
     "jacobian_z_wrt_a_prev",

@@ -275,3 +275,107 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
                                for k, (what, n, d) in enumerate(panels))
                     + (f" Hidden neurons switched off: {', '.join(map(str, off))}." if off else ""))
     return fig
+
+
+def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C through a_k") -> Figure:
+    """The terms of ``dC/dz_c = sum_k (dC/da_k)(da_k/dz_c)`` for softmax with cross-entropy, one panel a target.
+
+    ``z`` (n,) holds one row of logits; ``targets`` maps a label to a target row ``y`` (n,) summing
+    to 1. Cell ``(k, c)`` is the path through ``a_k``: ``(-y_k / a_k) a_k (delta_kc - a_c)``; a column's
+    sum is ``dC/dz_c``. A one-hot ``y`` leaves one non-zero row, soft targets fill every row.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        raise ValueError(f"z must be one row of logits, shape (n,); got shape {z.shape}")
+    a = np.exp(z - z.max())
+    a /= a.sum()
+    J = np.diag(a) - np.outer(a, a)
+    panels = {}
+    for label, y in targets.items():
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != z.shape:
+            raise ValueError(f"target {label!r} must have shape {z.shape}; got {y.shape}")
+        panels[label] = (-y / a)[:, None] * J
+    n = z.size
+    fig = Figure(figsize=(4.2 * len(panels) + 0.8, 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    lim = max(float(np.abs(P).max()) for P in panels.values()) or 1.0
+    images = []
+    for ax, (label, P) in zip(axes, panels.items()):
+        images.append(ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
+        for (k, c), v in np.ndenumerate(P):
+            ax.text(c, k, f"{v:.2g}" if v != 0 else "0", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > lim / 2 else "black")
+        ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
+        ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
+        ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
+    fig.suptitle(title)
+    counts = "; ".join(f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
+                       f"all in {np.count_nonzero(P.any(axis=1))} of {n} rows" for label, P in panels.items())
+    fig.alt_text = (f"{title}. Heat maps of the {n} by {n} path terms (rows: through output a_k, columns: "
+                    f"logit z_c), one per target. {counts}.")
+    return fig
+
+
+def plot_gradient_layouts(layouts: dict, title: str = "One gradient, three layouts") -> Figure:
+    """Heat maps of the same weight gradient as each convention stores it, one panel a convention.
+
+    ``layouts`` maps a label to a matrix; the panels share one colour scale, so a transpose shows
+    as the same colours with rows and columns swapped.
+    """
+    mats = {label: np.asarray(M, dtype=np.float64) for label, M in layouts.items()}
+    for label, M in mats.items():
+        if M.ndim != 2:
+            raise ValueError(f"layout {label!r} must be a matrix; got shape {M.shape}")
+    fig = Figure(figsize=(3.4 * len(mats) + 0.8, 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(mats)))
+    lim = max(float(np.abs(M).max()) for M in mats.values()) or 1.0
+    images = []
+    for ax, (label, M) in zip(axes, mats.items()):
+        images.append(ax.imshow(M, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
+        ax.set_xticks(range(M.shape[1]), [str(c) for c in range(1, M.shape[1] + 1)], fontsize=8)
+        ax.set_yticks(range(M.shape[0]), [str(r) for r in range(1, M.shape[0] + 1)], fontsize=8)
+        ax.set_title(f"{label}\nshape {M.shape[0]} x {M.shape[1]}", fontsize=9)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
+    fig.suptitle(title)
+    shapes = "; ".join(f"{label}: {M.shape[0]} by {M.shape[1]}" for label, M in mats.items())
+    fig.alt_text = (f"{title}: heat maps of one weight gradient on a shared colour scale, stored as {shapes}; "
+                    "the panels of different shape show the same colours with rows and columns swapped")
+    return fig
+
+
+def _per_layer(series: dict, ylabel: str, title: str) -> tuple[Figure, dict]:
+    values = {label: np.asarray(v, dtype=np.float64) for label, v in series.items()}
+    for label, v in values.items():
+        if v.ndim != 1 or not np.all(v > 0):
+            raise ValueError(f"series {label!r} must be a 1-D array of positive numbers; got {v!r}")
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    for (label, v), marker in zip(values.items(), "osD^v"):
+        ax.semilogy(np.arange(1, v.size + 1), v, marker=marker, label=label)
+    ax.set(xlabel="layer l (1 = nearest the input)", ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return fig, values
+
+
+def plot_gradient_norms(norms: dict, title: str = "Gradient norm per layer") -> Figure:
+    """``||dC/dW_l||`` against the layer ``l`` on a log scale, one line a network.
+
+    ``norms`` maps a label to the array returned by ``backprop.gradient_norms`` (shape (L,)).
+    """
+    fig, values = _per_layer(norms, "Frobenius norm of dC/dW_l", title)
+    lines = "; ".join(f"{label}: {v[0]:.1e} at layer 1 and {v[-1]:.1e} at layer {v.size}"
+                      for label, v in values.items())
+    fig.alt_text = f"{title}, log scale. {lines}."
+    return fig
+
+
+def plot_layer_variances(variances: dict, title: str = "Mean square of z per layer") -> Figure:
+    """The mean of ``z_l**2`` over a batch against the layer ``l`` on a log scale, one line a network."""
+    fig, values = _per_layer(variances, "mean of z_l squared", title)
+    lines = "; ".join(f"{label}: {v[0]:.2g} at layer 1 and {v[-1]:.2g} at layer {v.size}"
+                      for label, v in values.items())
+    fig.alt_text = f"{title}, log scale. {lines}."
+    return fig
