@@ -26,6 +26,7 @@ import io
 import re
 from functools import cache
 
+import numpy as np
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from PIL import Image
@@ -110,14 +111,8 @@ def _training_figures(bp, X) -> dict[str, object]:
     }
 
 
-# The figures of the current build, drawn once in on_files and read by every page's markdown hook.
-_DRAWN: dict[str, object] = {}
-
-
 def on_files(files, config):
-    _DRAWN.clear()
-    _DRAWN.update(figures())
-    for name, fig in _DRAWN.items():
+    for name, fig in figures().items():
         files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
     return files
 
@@ -153,7 +148,7 @@ def _markdown_alt(text: str) -> str:
 
 def fill_figures(markdown: str, page: str) -> str:
     """Fill every generated figure's empty alt, and each ``{{ caption }}``, from the figure's data."""
-    drawn = _DRAWN or figures()  # outside a build (the tests), draw them here
+    drawn = figures()
 
     def alt(match: re.Match) -> str:
         name = match["name"]
