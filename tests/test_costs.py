@@ -34,5 +34,5 @@ def test_cross_entropy_of_zero_probability_is_finite():
 
 
 def test_unknown_cost_lists_valid_names():
-    with pytest.raises(ValueError, match="'cross_entropy', 'squared_error'"):
+    with pytest.raises(ValueError, match="'cross_entropy', 'binary_cross_entropy', 'squared_error'"):
         bp.get_cost("hinge")

@@ -21,7 +21,7 @@ def test_one_hot():
         bp.one_hot([0, 3], 3)
     with pytest.raises(ValueError, match=r"labels in 0..2; got \[-1\]"):
         bp.one_hot([-1], 3)
-    with pytest.raises(ValueError, match="integer labels"):
+    with pytest.raises(ValueError, match=r"whole-number labels; got \[0.5\]"):
         bp.one_hot([0.5], 3)
     with pytest.raises(ValueError, match=r"1-D array .* got shape \(2, 1\)"):
         bp.one_hot([[0], [1]], 3)

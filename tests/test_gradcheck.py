@@ -48,7 +48,7 @@ def test_relative_error_properties():
     assert bp.relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert bp.relative_error(np.ones(3), np.zeros(3)) == 1.0
     assert bp.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
-    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\)"):
+    with pytest.raises(ValueError, match=r"same shape; got \(2,\) and \(3,\)"):
         bp.relative_error(np.ones(2), np.ones(3))
 
 

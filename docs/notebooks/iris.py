@@ -82,7 +82,7 @@ assert check < 1e-7
 history = bp.train(
     net, X_train_s, Y_train,
     epochs=200, learning_rate=0.1, batch_size=16, seed=0,
-    validation=(X_test_s, Y_test), print_every=25,
+    test=(X_test_s, Y_test), print_every=25,
 )
 
 # %% [markdown]
