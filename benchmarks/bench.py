@@ -22,6 +22,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,27 +35,40 @@ try:
 except ImportError:  # optional: the benchmark still measures everything else
     torch = None
 
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case; ``id`` names it in the results and in code (never its sizes)."""
+
+    id: str
+    name: str
+    m: int  # batch rows in the full run
+    sizes: tuple[int, ...]
+    repeats: int  # timed calls in the full run
+    iris: bool = False  # the data is iris itself (its m is fixed at 150) rather than synthetic
+
+
 CASES = [
-    # name, batch rows m, layer sizes, repeats (full run)
-    ("iris 150 x 4-5-3", 150, [4, 5, 3], 400),
-    ("1024 x 784-256-10", 1024, [784, 256, 10], 40),
-    ("4096 x 784-512-512-10", 4096, [784, 512, 512, 10], 10),
+    Case("iris", "iris 150 x 4-5-3", 150, (4, 5, 3), 400, iris=True),
+    Case("mnist-1", "1024 x 784-256-10", 1024, (784, 256, 10), 40),
+    Case("mnist-2", "4096 x 784-512-512-10", 4096, (784, 512, 512, 10), 10),
 ]
 LEARNING_RATE = 0.1
+#: Seconds to wait before each timed block of the full run (see ``interleaved``); none in --quick.
+PAUSE_S = 0.3
 
 
 # --- the contenders --------------------------------------------------------------------------
 
-def make_data(m: int, sizes: list[int], seed: int = 0):
-    """Iris itself for the iris case (standardised), synthetic Gaussian data otherwise."""
+def make_data(case: Case, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Iris itself for the iris case (standardised, all 150 rows), ``m`` Gaussian rows otherwise."""
     rng = np.random.default_rng(seed)
-    if sizes == [4, 5, 3]:
+    if case.iris:
         X, y = bp.load_iris()
         X = bp.standardize(X)
     else:
-        X = rng.normal(size=(m, sizes[0]))
-        y = rng.integers(0, sizes[-1], m)
-    return X, bp.one_hot(y, sizes[-1])
+        X = rng.normal(size=(m, case.sizes[0]))
+        y = rng.integers(0, case.sizes[-1], m)
+    return X, bp.one_hot(y, case.sizes[-1])
 
 
 def backprop_step(net, X, Y):
@@ -143,7 +157,7 @@ def stats(samples: list[float]) -> dict:
     return {"median_s": median, "q25_s": q25, "q75_s": q75, "min_s": min(samples), "runs": len(samples)}
 
 
-def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5) -> dict:
+def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5, pause: float = PAUSE_S) -> dict:
     """Time each callable ``repeats`` times after ``warmup`` untimed calls, taking turns in blocks.
 
     The contenders alternate in ``rounds`` blocks, so slow drifts of the machine hit all of them
@@ -158,7 +172,7 @@ def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5
     per_round = max(1, repeats // rounds)
     for _ in range(rounds):
         for name, f in contenders.items():
-            time.sleep(0.3)  # let the previous contender's spinning worker threads go to sleep
+            time.sleep(pause)  # let the previous contender's spinning worker threads go to sleep
             f()  # one untimed call to bring this contender's data back into the caches
             for _ in range(per_round):
                 start = time.perf_counter()
@@ -167,7 +181,7 @@ def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5
     return {name: stats(s) for name, s in samples.items()}
 
 
-def matmul_gflops(n: int = 1024, repeats: int = 10) -> tuple[dict, dict | None]:
+def matmul_gflops(n: int = 1024, repeats: int = 10, pause: float = PAUSE_S) -> tuple[dict, dict | None]:
     """Float64 matrix-multiply throughput, 2 n^3 flops per n x n product: NumPy's BLAS, and
     PyTorch's (its CPU build brings its own BLAS) when installed, measured in the same blocks."""
     rng = np.random.default_rng(0)
@@ -177,7 +191,7 @@ def matmul_gflops(n: int = 1024, repeats: int = 10) -> tuple[dict, dict | None]:
     if torch is not None:
         At, Bt, out_t = torch.from_numpy(A), torch.from_numpy(B), torch.empty(n, n, dtype=torch.float64)
         contenders["torch"] = lambda: torch.matmul(At, Bt, out=out_t)
-    timings = interleaved(contenders, repeats)
+    timings = interleaved(contenders, repeats, pause=pause)
     for result in timings.values():
         result["n"] = n
         result["gflops_median"] = 2 * n**3 / result["median_s"] / 1e9
@@ -217,19 +231,23 @@ def environment() -> dict:
 def run(quick: bool = False) -> dict:
     results = {"command": "python benchmarks/bench.py --out benchmarks/results/latest.json",
                "date": time.strftime("%Y-%m-%d"), "environment": environment(), "cases": []}
-    peak, torch_peak = matmul_gflops(512 if quick else 1024, 5 if quick else 20)
+    pause = 0.0 if quick else PAUSE_S
+    peak, torch_peak = matmul_gflops(512 if quick else 1024, 5 if quick else 20, pause=pause)
     results["matmul"], results["torch_matmul"] = peak, torch_peak
-    for name, m, sizes, repeats in CASES:
+    for c in CASES:
+        sizes, repeats = list(c.sizes), c.repeats
+        m = c.m if c.iris or not quick else min(c.m, 64)
         if quick:
-            m, repeats = min(m, 64), 3
-        X, Y = make_data(m, sizes)
+            repeats = 3
+        X, Y = make_data(c, m)
+        m = X.shape[0]  # the rows actually used: recorded below, and counted in the flops
         net = bp.Network(sizes, hidden="relu", output="softmax", seed=0)
         contenders = {"backprop": lambda: backprop_step(net, X, Y)}
         if torch is not None:
             model = torch_model(net)
             Xt, yt = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
             contenders["torch"] = lambda: torch_step(model, Xt, yt)
-        case = {"name": name, "m": m, "sizes": sizes, "flops": step_flops(m, sizes)}
+        case = {"id": c.id, "name": c.name, "m": m, "sizes": sizes, "flops": step_flops(m, sizes)}
         # The same gradients before any timing: our backward pass against autograd.
         if torch is not None:
             model.zero_grad()
@@ -237,14 +255,14 @@ def run(quick: bool = False) -> dict:
             ours = [g for pair in net.gradients(X, Y) for g in pair]
             theirs = [p.grad.numpy() for p in model.parameters()]
             case["max_abs_diff_vs_torch"] = max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs))
-        timings = interleaved(contenders, repeats)
+        timings = interleaved(contenders, repeats, pause=pause)
         case["backprop"] = timings["backprop"]
         case["backprop"]["gflops"] = case["flops"] / timings["backprop"]["median_s"] / 1e9
         case["backprop"]["fraction_of_matmul_peak"] = case["backprop"]["gflops"] / peak["gflops_median"]
         case["torch"] = timings.get("torch")
         case["ratio_backprop_to_torch"] = (timings["backprop"]["median_s"] / timings["torch"]["median_s"]
                                            if "torch" in timings else None)
-        if sizes == [4, 5, 3]:
+        if c.id == "iris":  # the per-weight loop is written for one hidden layer: run it on iris only
             loop_net = bp.Network(sizes, seed=0)
             fast = loop_net.gradients(X, Y)
             slow = per_weight_gradients(loop_net, X, Y)
@@ -252,7 +270,7 @@ def run(quick: bool = False) -> dict:
                                                   for pf, ps in zip(fast, slow) for a, b in zip(pf, ps))
             loop = interleaved({"per_weight": lambda: per_weight_gradients(loop_net, X, Y),
                                 "backprop_gradients": lambda: loop_net.gradients(X, Y)},
-                               3 if quick else 15, warmup=1)
+                               3 if quick else 15, warmup=1, pause=pause)
             case["per_weight_loop"] = loop["per_weight"]
             case["backprop_gradients_only"] = loop["backprop_gradients"]
             case["ratio_per_weight_to_backprop"] = loop["per_weight"]["median_s"] / loop["backprop_gradients"]["median_s"]

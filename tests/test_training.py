@@ -2,17 +2,11 @@ import numpy as np
 import pytest
 
 import backprop as bp
-
-
-def _iris():
-    X, y = bp.load_iris()
-    X_tr, X_te, y_tr, y_te = bp.train_test_split(X, y, test_fraction=0.3, seed=0)
-    X_tr, X_te = bp.standardize(X_tr, X_te)
-    return X_tr, X_te, y_tr, y_te
+from conftest import iris_split
 
 
 def test_iris_reaches_93_percent_with_the_documented_defaults():
-    X_tr, X_te, y_tr, y_te = _iris()
+    X_tr, X_te, y_tr, y_te = iris_split()
     net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
     history = bp.train(net, X_tr, bp.one_hot(y_tr, 3), seed=0, test=(X_te, bp.one_hot(y_te, 3)))
     assert bp.accuracy(y_te, net.predict(X_te)) >= 0.93
@@ -22,7 +16,7 @@ def test_iris_reaches_93_percent_with_the_documented_defaults():
 
 
 def test_training_is_deterministic():
-    X_tr, _, y_tr, _ = _iris()
+    X_tr, _, y_tr, _ = iris_split()
     runs = []
     for _ in range(2):
         net = bp.Network([4, 5, 3], seed=1)
@@ -33,7 +27,7 @@ def test_training_is_deterministic():
 
 
 def test_one_step_is_plain_gradient_descent():
-    X_tr, _, y_tr, _ = _iris()
+    X_tr, _, y_tr, _ = iris_split()
     Y = bp.one_hot(y_tr, 3)
     net = bp.Network([4, 5, 3], seed=0)
     before = [p.copy() for p in net.parameters()]
@@ -44,7 +38,7 @@ def test_one_step_is_plain_gradient_descent():
 
 
 def test_print_every_prints_one_line_per_period(capsys):
-    X_tr, _, y_tr, _ = _iris()
+    X_tr, _, y_tr, _ = iris_split()
     bp.train(bp.Network([4, 5, 3], seed=0), X_tr, bp.one_hot(y_tr, 3), epochs=10, print_every=5)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].startswith("epoch    5")
@@ -99,7 +93,7 @@ def test_the_last_partial_batch_is_kept(monkeypatch):
 
 
 def test_history_records_the_test_set_under_test_names():
-    X_tr, X_te, y_tr, y_te = _iris()
+    X_tr, X_te, y_tr, y_te = iris_split()
     net = bp.Network([4, 5, 3], seed=0)
     history = bp.train(net, X_tr, bp.one_hot(y_tr, 3), epochs=3, test=(X_te, bp.one_hot(y_te, 3)))
     assert len(history.test_loss) == len(history.test_accuracy) == 3
