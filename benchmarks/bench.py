@@ -16,6 +16,7 @@ range. PyTorch is optional (``pip install torch==2.13.0``): without it those col
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -34,6 +35,7 @@ try:
     import torch
 except ImportError:  # optional: the benchmark still measures everything else
     torch = None
+
 
 @dataclass(frozen=True)
 class Case:
@@ -58,6 +60,7 @@ PAUSE_S = 0.3
 
 
 # --- the contenders --------------------------------------------------------------------------
+
 
 def make_data(case: Case, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Iris itself for the iris case (standardised, all 150 rows), ``m`` Gaussian rows otherwise."""
@@ -129,7 +132,7 @@ def per_weight_gradients(net, X, Y):
     for k in range(n_out):
         for i in range(n_hid + 1):  # the last column stands for the bias
             total = 0.0
-            for x, y, z1, a1, a2 in cache:
+            for _x, y, _z1, a1, a2 in cache:
                 dC_dz = (a2[k] - y[k]) / m
                 total += dC_dz * (a1[i] if i < n_hid else 1.0)
             if i < n_hid:
@@ -139,7 +142,7 @@ def per_weight_gradients(net, X, Y):
     for i in range(n_hid):
         for j in range(n_in + 1):
             total = 0.0
-            for x, y, z1, a1, a2 in cache:
+            for x, y, z1, _a1, a2 in cache:
                 relu_slope = 1.0 if z1[i] > 0 else 0.0
                 for k in range(n_out):  # one chain per path through an output neuron
                     total += ((a2[k] - y[k]) / m) * W2[k][i] * relu_slope * (x[j] if j < n_in else 1.0)
@@ -151,6 +154,7 @@ def per_weight_gradients(net, X, Y):
 
 
 # --- measuring -------------------------------------------------------------------------------
+
 
 def stats(samples: list[float]) -> dict:
     q25, median, q75 = np.percentile(samples, [25, 50, 75])
@@ -202,7 +206,7 @@ def matmul_gflops(n: int = 1024, repeats: int = 10, pause: float = PAUSE_S) -> t
 def step_flops(m: int, sizes: list[int]) -> int:
     """Multiply-adds of one step, times 2: forward z = a W^T, backward dW = delta^T a, and
     delta W for every layer but the first (the input needs no delta)."""
-    products = [i * j for j, i in zip(sizes[:-1], sizes[1:])]
+    products = [i * j for j, i in itertools.pairwise(sizes)]
     return 2 * m * (2 * sum(products) + sum(products[1:]))
 
 
@@ -212,16 +216,25 @@ def environment() -> dict:
         "numpy": np.__version__,
         "torch": torch.__version__ if torch else None,
         "torch_threads": torch.get_num_threads() if torch else None,
-        "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor(),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
     }
     try:
         from threadpoolctl import threadpool_info
 
-        info["blas"] = [{k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-                        for d in threadpool_info()]
+        info["blas"] = [
+            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")} for d in threadpool_info()
+        ]
     except ImportError:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         info["blas"] = [{"name": config.get("name"), "version": config.get("version")}]
@@ -229,8 +242,12 @@ def environment() -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    results = {"command": "python benchmarks/bench.py --out benchmarks/results/latest.json",
-               "date": time.strftime("%Y-%m-%d"), "environment": environment(), "cases": []}
+    results = {
+        "command": "python benchmarks/bench.py --out benchmarks/results/latest.json",
+        "date": time.strftime("%Y-%m-%d"),
+        "environment": environment(),
+        "cases": [],
+    }
     pause = 0.0 if quick else PAUSE_S
     peak, torch_peak = matmul_gflops(512 if quick else 1024, 5 if quick else 20, pause=pause)
     results["matmul"], results["torch_matmul"] = peak, torch_peak
@@ -242,11 +259,13 @@ def run(quick: bool = False) -> dict:
         X, Y = make_data(c, m)
         m = X.shape[0]  # the rows actually used: recorded below, and counted in the flops
         net = bp.Network(sizes, hidden="relu", output="softmax", seed=0)
-        contenders = {"backprop": lambda: backprop_step(net, X, Y)}
+        # Each lambda binds its arrays as defaults: they are called before the loop moves on, but
+        # binding makes that independent of when they run.
+        contenders = {"backprop": lambda net=net, X=X, Y=Y: backprop_step(net, X, Y)}
         if torch is not None:
             model = torch_model(net)
             Xt, yt = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
-            contenders["torch"] = lambda: torch_step(model, Xt, yt)
+            contenders["torch"] = lambda model=model, Xt=Xt, yt=yt: torch_step(model, Xt, yt)
         case = {"id": c.id, "name": c.name, "m": m, "sizes": sizes, "flops": step_flops(m, sizes)}
         # The same gradients before any timing: our backward pass against autograd.
         if torch is not None:
@@ -260,20 +279,30 @@ def run(quick: bool = False) -> dict:
         case["backprop"]["gflops"] = case["flops"] / timings["backprop"]["median_s"] / 1e9
         case["backprop"]["fraction_of_matmul_peak"] = case["backprop"]["gflops"] / peak["gflops_median"]
         case["torch"] = timings.get("torch")
-        case["ratio_backprop_to_torch"] = (timings["backprop"]["median_s"] / timings["torch"]["median_s"]
-                                           if "torch" in timings else None)
+        case["ratio_backprop_to_torch"] = (
+            timings["backprop"]["median_s"] / timings["torch"]["median_s"] if "torch" in timings else None
+        )
         if c.id == "iris":  # the per-weight loop is written for one hidden layer: run it on iris only
             loop_net = bp.Network(sizes, seed=0)
             fast = loop_net.gradients(X, Y)
             slow = per_weight_gradients(loop_net, X, Y)
-            case["per_weight_max_abs_diff"] = max(float(np.abs(a - b).max())
-                                                  for pf, ps in zip(fast, slow) for a, b in zip(pf, ps))
-            loop = interleaved({"per_weight": lambda: per_weight_gradients(loop_net, X, Y),
-                                "backprop_gradients": lambda: loop_net.gradients(X, Y)},
-                               3 if quick else 15, warmup=1, pause=pause)
+            case["per_weight_max_abs_diff"] = max(
+                float(np.abs(a - b).max()) for pf, ps in zip(fast, slow) for a, b in zip(pf, ps)
+            )
+            loop = interleaved(
+                {
+                    "per_weight": lambda n=loop_net, X=X, Y=Y: per_weight_gradients(n, X, Y),
+                    "backprop_gradients": lambda n=loop_net, X=X, Y=Y: n.gradients(X, Y),
+                },
+                3 if quick else 15,
+                warmup=1,
+                pause=pause,
+            )
             case["per_weight_loop"] = loop["per_weight"]
             case["backprop_gradients_only"] = loop["backprop_gradients"]
-            case["ratio_per_weight_to_backprop"] = loop["per_weight"]["median_s"] / loop["backprop_gradients"]["median_s"]
+            case["ratio_per_weight_to_backprop"] = (
+                loop["per_weight"]["median_s"] / loop["backprop_gradients"]["median_s"]
+            )
         results["cases"].append(case)
     return results
 
@@ -281,7 +310,9 @@ def run(quick: bool = False) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write the JSON here (default: print it)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes and few repeats: a smoke test, not a measurement")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes and few repeats: a smoke test, not a measurement"
+    )
     args = parser.parse_args(argv)
     results = run(quick=args.quick)
     text = json.dumps(results, indent=2)
@@ -290,14 +321,19 @@ def main(argv=None) -> int:
         args.out.write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
-    print(f"float64 matmul: NumPy {results['matmul']['gflops_median']:.0f} GFLOP/s"
-          + (f", PyTorch {results['torch_matmul']['gflops_median']:.0f} GFLOP/s" if results["torch_matmul"] else ""),
-          file=sys.stderr)
+    print(
+        f"float64 matmul: NumPy {results['matmul']['gflops_median']:.0f} GFLOP/s"
+        + (f", PyTorch {results['torch_matmul']['gflops_median']:.0f} GFLOP/s" if results["torch_matmul"] else ""),
+        file=sys.stderr,
+    )
     for case in results["cases"]:
         ratio = case["ratio_backprop_to_torch"]
-        print(f"{case['name']:>24}: backprop {case['backprop']['median_s'] * 1e3:8.3f} ms"
-              + (f", {ratio:.2f}x torch" if ratio else "")
-              + f", {case['backprop']['fraction_of_matmul_peak']:.0%} of matmul peak", file=sys.stderr)
+        print(
+            f"{case['name']:>24}: backprop {case['backprop']['median_s'] * 1e3:8.3f} ms"
+            + (f", {ratio:.2f}x torch" if ratio else "")
+            + f", {case['backprop']['fraction_of_matmul_peak']:.0%} of matmul peak",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -69,7 +69,7 @@ def test_softmax_has_no_elementwise_derivative():
 
 
 def test_unknown_activation_lists_valid_names():
-    with pytest.raises(ValueError, match="unknown activation 'gelu'.*'relu'.*'softmax'"):
+    with pytest.raises(ValueError, match=r"unknown activation 'gelu'.*'relu'.*'softmax'"):
         bp.get_activation("gelu")
     assert set(ACTIVATIONS) == {"relu", "sigmoid", "tanh", "identity", "softmax"}
 
@@ -80,7 +80,7 @@ def test_relu_derivative_at_zero_exactly_is_zero():
     # Reached in a network: biases start at 0, so an all-zero input gives z_1 = 0 exactly and the
     # hidden layer passes no gradient back (the convention the pages state).
     net = bp.Network([2, 3, 2], hidden="relu", seed=0)
-    (dW1, db1), (dW2, db2) = net.gradients(np.zeros((1, 2)), [[1.0, 0.0]])
+    (_, db1), (_, db2) = net.gradients(np.zeros((1, 2)), [[1.0, 0.0]])
     np.testing.assert_array_equal(net.layer(1).z, 0.0)
     np.testing.assert_array_equal(net.layer(1).delta, 0.0)
     np.testing.assert_array_equal(db1, 0.0)

@@ -68,4 +68,3 @@ def test_torch_model_holds_the_same_weights():
     model = bench.torch_model(net)
     np.testing.assert_array_equal(model[0].weight.detach().numpy(), net.layer(1).W)
     np.testing.assert_array_equal(model[2].bias.detach().numpy(), net.layer(2).b)
-

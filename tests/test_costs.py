@@ -75,7 +75,7 @@ def test_binary_cross_entropy_from_logits_is_finite_when_the_sigmoid_saturates()
     net = bp.Network([1, 2], hidden=[], output="sigmoid", cost="binary_cross_entropy", seed=0)
     net.layers[0].W = np.array([[800.0], [-800.0]])
     C = net.cost([[1.0]], [[0.0, 1.0]])  # both outputs are exactly wrong: a = 1.0 and 0.0 in float64
-    assert C == pytest.approx(1600.0)
+    assert pytest.approx(1600.0) == C
 
 
 def test_sigmoid_with_binary_cross_entropy_learns_iris():

@@ -55,5 +55,5 @@ def test_relative_error_properties():
 def test_gradient_check_needs_one_pair_per_layer(iris_batch):
     X, Y = iris_batch
     net = bp.Network([4, 5, 3], seed=0)
-    with pytest.raises(ValueError, match="one .* pair per layer"):
+    with pytest.raises(ValueError, match=r"one .* pair per layer"):
         bp.gradient_check(net, X, Y, grads=net.gradients(X, Y)[:1])

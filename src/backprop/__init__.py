@@ -34,12 +34,13 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(".plots", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
-    "Activation",
     "CLASS_NAMES",
-    "Cost",
     "FEATURE_NAMES",
     "GRADIENT_CHECK_TOLERANCE",
+    "Activation",
+    "Cost",
     "History",
     "Layer",
     "Network",

@@ -62,7 +62,9 @@ def positive_number(value: object, name: str) -> float:
 def fraction(value: object, name: str) -> float:
     """A real number strictly between 0 and 1, or raise."""
     if not isinstance(value, (numbers.Real, np.floating)) or isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a number strictly between 0 and 1; got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a number strictly between 0 and 1; got {value!r} of type {type(value).__name__}"
+        )
     x = float(value)
     if not 0.0 < x < 1.0:
         raise ValueError(f"{name} must lie strictly between 0 and 1; got {value!r}")

@@ -78,9 +78,7 @@ class Cost:
     def check_output(self, output: str) -> None:
         """Raise ``ValueError`` naming the valid pairings if this cost does not pair with ``output``."""
         if self.outputs is not None and output not in self.outputs:
-            raise ValueError(
-                f"cost {self.name!r} is not valid with output {output!r}; valid pairings: {pairings()}"
-            )
+            raise ValueError(f"cost {self.name!r} is not valid with output {output!r}; valid pairings: {pairings()}")
 
     def __repr__(self) -> str:
         return f"<cost {self.name}>"
@@ -146,7 +144,9 @@ def pairings() -> str:
     """The valid cost/output pairings as one readable string, for error messages."""
     parts = []
     for cost in COSTS.values():
-        parts.append(f"{cost.name!r} with " + ("any output" if cost.outputs is None else " or ".join(map(repr, cost.outputs))))
+        parts.append(
+            f"{cost.name!r} with " + ("any output" if cost.outputs is None else " or ".join(map(repr, cost.outputs)))
+        )
     return "; ".join(parts)
 
 

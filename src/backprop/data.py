@@ -53,7 +53,7 @@ def train_test_split(
     test = np.zeros(len(y), dtype=bool)
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
-        n_test = int(round(test_fraction * len(rows)))
+        n_test = round(test_fraction * len(rows))
         if not 0 < n_test < len(rows):
             side = "test" if n_test == 0 else "training"
             raise ValueError(

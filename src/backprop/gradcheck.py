@@ -8,7 +8,6 @@ blow up on entries that are tiny in both (a dead ReLU, say); the array norm does
 from __future__ import annotations
 
 import numpy as np
-
 from numpy.typing import ArrayLike
 
 from ._checks import as_batch, finite, float_array, matching_targets, positive_number
@@ -44,9 +43,9 @@ def numerical_gradients(
     h = positive_number(h, "h")
     X = as_batch(X, net.sizes[0], "X")
     Y = matching_targets(Y, X.shape[0], net.sizes[-1])
-    out = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in net.layers:
-        pair = []
+        pair: list[np.ndarray] = []
         for p in (layer.W, layer.b):
             saved = p.copy()
 
@@ -58,7 +57,7 @@ def numerical_gradients(
                 pair.append(numerical_jacobian(cost, saved, h).reshape(p.shape))
             finally:
                 p[...] = saved
-        out.append(tuple(pair))
+        out.append((pair[0], pair[1]))
     return out
 
 
@@ -81,8 +80,4 @@ def gradient_check(
     if len(grads) != net.L:
         raise ValueError(f"grads must hold one (dC/dW, dC/db) pair per layer ({net.L}); got {len(grads)}")
     numeric = numerical_gradients(net, X, Y, h)
-    return max(
-        relative_error(g, n)
-        for pair, num_pair in zip(grads, numeric)
-        for g, n in zip(pair, num_pair)
-    )
+    return max(relative_error(g, n) for pair, num_pair in zip(grads, numeric) for g, n in zip(pair, num_pair))

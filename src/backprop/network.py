@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_batch, matching_targets, positive_int, seed_value
 from .activations import HIDDEN, OUTPUT, get_activation
@@ -89,7 +90,7 @@ class Network:
         """The number of layers with weights; the output layer is ``layer(L)``."""
         return len(self.layers)
 
-    def layer(self, l: int) -> Layer:  # noqa: E741 (l is the text's layer index)
+    def layer(self, l: int) -> Layer:
         """Layer ``l`` in the text's numbering, ``1 <= l <= L`` (``a_0`` is the input ``x``)."""
         if isinstance(l, bool) or not isinstance(l, (int, np.integer)):
             raise TypeError(f"layer index must be an integer between 1 and {self.L}; got {l!r}")
@@ -103,23 +104,25 @@ class Network:
         sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``."""
         return self.cost_function.fused
 
-    def forward(self, X) -> np.ndarray:
+    def forward(self, X: ArrayLike) -> np.ndarray:
         """The forward pass for a batch ``X`` of shape (m, n_inputs); returns ``a_L``, shape (m, n_outputs)."""
         a = as_batch(X, self.sizes[0], "X")
         for layer in self.layers:
             a = layer.forward(a)
         return a
 
-    def cost(self, X, Y) -> float:
+    def cost(self, X: ArrayLike, Y: ArrayLike) -> float:
         """The cost of the batch, averaged over its m rows; ``Y`` has shape (m, n_outputs)."""
         A = self.forward(X)
         Y = matching_targets(Y, A.shape[0], self.sizes[-1])
         if self.uses_fused_output:
             # From the logits z: finite even where a probability underflows to 0.
-            return self.cost_function.value_from_logits(self.layers[-1].z, Y)
+            z = self.layers[-1].z
+            assert z is not None  # set by the forward pass above
+            return self.cost_function.value_from_logits(z, Y)
         return self.cost_function.value(A, Y)
 
-    def backward(self, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+    def backward(self, Y: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate from the last forward pass; returns ``[(dC/dW_l, dC/db_l), ...]`` for l = 1..L."""
         out = self.layers[-1]
         if out.a is None:
@@ -137,15 +140,16 @@ class Network:
             grads.append(layer.gradients(delta))
             if l > 1:
                 prev = self.layer(l - 1)
+                assert prev.a is not None  # every layer ran in the forward pass
                 delta = prev.activation.backward(delta @ layer.W, prev.a)
         return grads[::-1]
 
-    def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+    def gradients(self, X: ArrayLike, Y: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """``dC/dW_l`` and ``dC/db_l`` for every layer, same shapes as ``(W_l, b_l)``."""
         self.forward(X)
         return self.backward(Y)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The index of the largest output for each row, shape (m,)."""
         return np.argmax(self.forward(X), axis=1)
 

@@ -41,7 +41,9 @@ def sgd_update(net: Network, grads: list[tuple[np.ndarray, np.ndarray]], learnin
 
 def _measure(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
     cost = net.cost(X, Y)  # runs the forward pass, so the prediction below reuses it
-    return cost, accuracy(np.argmax(Y, axis=1), np.argmax(net.layers[-1].a, axis=1))
+    A = net.layers[-1].a
+    assert A is not None
+    return cost, accuracy(np.argmax(Y, axis=1), np.argmax(A, axis=1))
 
 
 def train(
