@@ -17,8 +17,8 @@ DOCS = ROOT / "docs"
 
 
 def markdown_files() -> list[Path]:
-    """Every page whose code blocks are tested: the Markdown under docs/ and the README."""
-    return sorted(DOCS.rglob("*.md")) + [ROOT / "README.md"]
+    """Every page whose code blocks are tested: the Markdown under docs/, the README and CONTRIBUTING."""
+    return sorted(DOCS.rglob("*.md")) + [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
 
 
 @pytest.fixture
