@@ -89,7 +89,9 @@ def test_import_is_fast_because_plots_load_lazily():
 def test_version_is_written_once():
     assert importlib.metadata.version("backprop-derived") == bp.__version__
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'dynamic = ["version"]' in pyproject and not re.search(r"^version\s*=", pyproject, re.M)
+    project = pyproject.split("\n[project]\n", 1)[1].split("\n[", 1)[0]  # the [project] table alone
+    assert 'dynamic = ["version"]' in project and not re.search(r"^version\s*=", project, re.M)
+    assert 'version = { attr = "backprop.__version__" }' in pyproject
     citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
     assert f"version: {bp.__version__}" in citation
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
