@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pytest_codeblocks import extract_from_file
@@ -30,7 +31,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name, path=str(ROOT / ".venv" / "bin")) or shutil.which(name)
+    # The tool installed beside the Python running the tests (the test extra), else one on PATH.
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if path is None:
         pytest.skip(f"{name} is not installed (it is part of the test extra)")
     return path
