@@ -16,12 +16,14 @@ range. PyTorch is optional (``pip install torch==2.13.0``): without it those col
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,27 +36,42 @@ try:
 except ImportError:  # optional: the benchmark still measures everything else
     torch = None
 
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case; ``id`` names it in the results and in code (never its sizes)."""
+
+    id: str
+    name: str
+    m: int  # batch rows in the full run
+    sizes: tuple[int, ...]
+    repeats: int  # timed calls in the full run
+    iris: bool = False  # the data is iris itself (its m is fixed at 150) rather than synthetic
+
+
 CASES = [
-    # name, batch rows m, layer sizes, repeats (full run)
-    ("iris 150 x 4-5-3", 150, [4, 5, 3], 400),
-    ("1024 x 784-256-10", 1024, [784, 256, 10], 40),
-    ("4096 x 784-512-512-10", 4096, [784, 512, 512, 10], 10),
+    Case("iris", "iris 150 x 4-5-3", 150, (4, 5, 3), 400, iris=True),
+    Case("mnist-1", "1024 x 784-256-10", 1024, (784, 256, 10), 40),
+    Case("mnist-2", "4096 x 784-512-512-10", 4096, (784, 512, 512, 10), 10),
 ]
 LEARNING_RATE = 0.1
+#: Seconds to wait before each timed block of the full run (see ``interleaved``); none in --quick.
+PAUSE_S = 0.3
 
 
 # --- the contenders --------------------------------------------------------------------------
 
-def make_data(m: int, sizes: list[int], seed: int = 0):
-    """Iris itself for the iris case (standardised), synthetic Gaussian data otherwise."""
+
+def make_data(case: Case, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Iris itself for the iris case (standardised, all 150 rows), ``m`` Gaussian rows otherwise."""
     rng = np.random.default_rng(seed)
-    if sizes == [4, 5, 3]:
+    if case.iris:
         X, y = bp.load_iris()
         X = bp.standardize(X)
     else:
-        X = rng.normal(size=(m, sizes[0]))
-        y = rng.integers(0, sizes[-1], m)
-    return X, bp.one_hot(y, sizes[-1])
+        X = rng.normal(size=(m, case.sizes[0]))
+        y = rng.integers(0, case.sizes[-1], m)
+    return X, bp.one_hot(y, case.sizes[-1])
 
 
 def backprop_step(net, X, Y):
@@ -115,7 +132,7 @@ def per_weight_gradients(net, X, Y):
     for k in range(n_out):
         for i in range(n_hid + 1):  # the last column stands for the bias
             total = 0.0
-            for x, y, z1, a1, a2 in cache:
+            for _x, y, _z1, a1, a2 in cache:
                 dC_dz = (a2[k] - y[k]) / m
                 total += dC_dz * (a1[i] if i < n_hid else 1.0)
             if i < n_hid:
@@ -125,7 +142,7 @@ def per_weight_gradients(net, X, Y):
     for i in range(n_hid):
         for j in range(n_in + 1):
             total = 0.0
-            for x, y, z1, a1, a2 in cache:
+            for x, y, z1, _a1, a2 in cache:
                 relu_slope = 1.0 if z1[i] > 0 else 0.0
                 for k in range(n_out):  # one chain per path through an output neuron
                     total += ((a2[k] - y[k]) / m) * W2[k][i] * relu_slope * (x[j] if j < n_in else 1.0)
@@ -138,12 +155,13 @@ def per_weight_gradients(net, X, Y):
 
 # --- measuring -------------------------------------------------------------------------------
 
+
 def stats(samples: list[float]) -> dict:
     q25, median, q75 = np.percentile(samples, [25, 50, 75])
     return {"median_s": median, "q25_s": q25, "q75_s": q75, "min_s": min(samples), "runs": len(samples)}
 
 
-def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5) -> dict:
+def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5, pause: float = PAUSE_S) -> dict:
     """Time each callable ``repeats`` times after ``warmup`` untimed calls, taking turns in blocks.
 
     The contenders alternate in ``rounds`` blocks, so slow drifts of the machine hit all of them
@@ -158,7 +176,7 @@ def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5
     per_round = max(1, repeats // rounds)
     for _ in range(rounds):
         for name, f in contenders.items():
-            time.sleep(0.3)  # let the previous contender's spinning worker threads go to sleep
+            time.sleep(pause)  # let the previous contender's spinning worker threads go to sleep
             f()  # one untimed call to bring this contender's data back into the caches
             for _ in range(per_round):
                 start = time.perf_counter()
@@ -167,7 +185,7 @@ def interleaved(contenders: dict, repeats: int, warmup: int = 3, rounds: int = 5
     return {name: stats(s) for name, s in samples.items()}
 
 
-def matmul_gflops(n: int = 1024, repeats: int = 10) -> tuple[dict, dict | None]:
+def matmul_gflops(n: int = 1024, repeats: int = 10, pause: float = PAUSE_S) -> tuple[dict, dict | None]:
     """Float64 matrix-multiply throughput, 2 n^3 flops per n x n product: NumPy's BLAS, and
     PyTorch's (its CPU build brings its own BLAS) when installed, measured in the same blocks."""
     rng = np.random.default_rng(0)
@@ -177,7 +195,7 @@ def matmul_gflops(n: int = 1024, repeats: int = 10) -> tuple[dict, dict | None]:
     if torch is not None:
         At, Bt, out_t = torch.from_numpy(A), torch.from_numpy(B), torch.empty(n, n, dtype=torch.float64)
         contenders["torch"] = lambda: torch.matmul(At, Bt, out=out_t)
-    timings = interleaved(contenders, repeats)
+    timings = interleaved(contenders, repeats, pause=pause)
     for result in timings.values():
         result["n"] = n
         result["gflops_median"] = 2 * n**3 / result["median_s"] / 1e9
@@ -188,7 +206,7 @@ def matmul_gflops(n: int = 1024, repeats: int = 10) -> tuple[dict, dict | None]:
 def step_flops(m: int, sizes: list[int]) -> int:
     """Multiply-adds of one step, times 2: forward z = a W^T, backward dW = delta^T a, and
     delta W for every layer but the first (the input needs no delta)."""
-    products = [i * j for j, i in zip(sizes[:-1], sizes[1:])]
+    products = [i * j for j, i in itertools.pairwise(sizes)]
     return 2 * m * (2 * sum(products) + sum(products[1:]))
 
 
@@ -198,16 +216,25 @@ def environment() -> dict:
         "numpy": np.__version__,
         "torch": torch.__version__ if torch else None,
         "torch_threads": torch.get_num_threads() if torch else None,
-        "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor(),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
     }
     try:
         from threadpoolctl import threadpool_info
 
-        info["blas"] = [{k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-                        for d in threadpool_info()]
+        info["blas"] = [
+            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")} for d in threadpool_info()
+        ]
     except ImportError:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         info["blas"] = [{"name": config.get("name"), "version": config.get("version")}]
@@ -215,21 +242,31 @@ def environment() -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    results = {"command": "python benchmarks/bench.py --out benchmarks/results/latest.json",
-               "date": time.strftime("%Y-%m-%d"), "environment": environment(), "cases": []}
-    peak, torch_peak = matmul_gflops(512 if quick else 1024, 5 if quick else 20)
+    results = {
+        "command": "python benchmarks/bench.py --out benchmarks/results/latest.json",
+        "date": time.strftime("%Y-%m-%d"),
+        "environment": environment(),
+        "cases": [],
+    }
+    pause = 0.0 if quick else PAUSE_S
+    peak, torch_peak = matmul_gflops(512 if quick else 1024, 5 if quick else 20, pause=pause)
     results["matmul"], results["torch_matmul"] = peak, torch_peak
-    for name, m, sizes, repeats in CASES:
+    for c in CASES:
+        sizes, repeats = list(c.sizes), c.repeats
+        m = c.m if c.iris or not quick else min(c.m, 64)
         if quick:
-            m, repeats = min(m, 64), 3
-        X, Y = make_data(m, sizes)
+            repeats = 3
+        X, Y = make_data(c, m)
+        m = X.shape[0]  # the rows actually used: recorded below, and counted in the flops
         net = bp.Network(sizes, hidden="relu", output="softmax", seed=0)
-        contenders = {"backprop": lambda: backprop_step(net, X, Y)}
+        # Each lambda binds its arrays as defaults: they are called before the loop moves on, but
+        # binding makes that independent of when they run.
+        contenders = {"backprop": lambda net=net, X=X, Y=Y: backprop_step(net, X, Y)}
         if torch is not None:
             model = torch_model(net)
             Xt, yt = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
-            contenders["torch"] = lambda: torch_step(model, Xt, yt)
-        case = {"name": name, "m": m, "sizes": sizes, "flops": step_flops(m, sizes)}
+            contenders["torch"] = lambda model=model, Xt=Xt, yt=yt: torch_step(model, Xt, yt)
+        case = {"id": c.id, "name": c.name, "m": m, "sizes": sizes, "flops": step_flops(m, sizes)}
         # The same gradients before any timing: our backward pass against autograd.
         if torch is not None:
             model.zero_grad()
@@ -237,25 +274,35 @@ def run(quick: bool = False) -> dict:
             ours = [g for pair in net.gradients(X, Y) for g in pair]
             theirs = [p.grad.numpy() for p in model.parameters()]
             case["max_abs_diff_vs_torch"] = max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs))
-        timings = interleaved(contenders, repeats)
+        timings = interleaved(contenders, repeats, pause=pause)
         case["backprop"] = timings["backprop"]
         case["backprop"]["gflops"] = case["flops"] / timings["backprop"]["median_s"] / 1e9
         case["backprop"]["fraction_of_matmul_peak"] = case["backprop"]["gflops"] / peak["gflops_median"]
         case["torch"] = timings.get("torch")
-        case["ratio_backprop_to_torch"] = (timings["backprop"]["median_s"] / timings["torch"]["median_s"]
-                                           if "torch" in timings else None)
-        if sizes == [4, 5, 3]:
+        case["ratio_backprop_to_torch"] = (
+            timings["backprop"]["median_s"] / timings["torch"]["median_s"] if "torch" in timings else None
+        )
+        if c.id == "iris":  # the per-weight loop is written for one hidden layer: run it on iris only
             loop_net = bp.Network(sizes, seed=0)
             fast = loop_net.gradients(X, Y)
             slow = per_weight_gradients(loop_net, X, Y)
-            case["per_weight_max_abs_diff"] = max(float(np.abs(a - b).max())
-                                                  for pf, ps in zip(fast, slow) for a, b in zip(pf, ps))
-            loop = interleaved({"per_weight": lambda: per_weight_gradients(loop_net, X, Y),
-                                "backprop_gradients": lambda: loop_net.gradients(X, Y)},
-                               3 if quick else 15, warmup=1)
+            case["per_weight_max_abs_diff"] = max(
+                float(np.abs(a - b).max()) for pf, ps in zip(fast, slow) for a, b in zip(pf, ps)
+            )
+            loop = interleaved(
+                {
+                    "per_weight": lambda n=loop_net, X=X, Y=Y: per_weight_gradients(n, X, Y),
+                    "backprop_gradients": lambda n=loop_net, X=X, Y=Y: n.gradients(X, Y),
+                },
+                3 if quick else 15,
+                warmup=1,
+                pause=pause,
+            )
             case["per_weight_loop"] = loop["per_weight"]
             case["backprop_gradients_only"] = loop["backprop_gradients"]
-            case["ratio_per_weight_to_backprop"] = loop["per_weight"]["median_s"] / loop["backprop_gradients"]["median_s"]
+            case["ratio_per_weight_to_backprop"] = (
+                loop["per_weight"]["median_s"] / loop["backprop_gradients"]["median_s"]
+            )
         results["cases"].append(case)
     return results
 
@@ -263,7 +310,9 @@ def run(quick: bool = False) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write the JSON here (default: print it)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes and few repeats: a smoke test, not a measurement")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes and few repeats: a smoke test, not a measurement"
+    )
     args = parser.parse_args(argv)
     results = run(quick=args.quick)
     text = json.dumps(results, indent=2)
@@ -272,14 +321,19 @@ def main(argv=None) -> int:
         args.out.write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
-    print(f"float64 matmul: NumPy {results['matmul']['gflops_median']:.0f} GFLOP/s"
-          + (f", PyTorch {results['torch_matmul']['gflops_median']:.0f} GFLOP/s" if results["torch_matmul"] else ""),
-          file=sys.stderr)
+    print(
+        f"float64 matmul: NumPy {results['matmul']['gflops_median']:.0f} GFLOP/s"
+        + (f", PyTorch {results['torch_matmul']['gflops_median']:.0f} GFLOP/s" if results["torch_matmul"] else ""),
+        file=sys.stderr,
+    )
     for case in results["cases"]:
         ratio = case["ratio_backprop_to_torch"]
-        print(f"{case['name']:>24}: backprop {case['backprop']['median_s'] * 1e3:8.3f} ms"
-              + (f", {ratio:.2f}x torch" if ratio else "")
-              + f", {case['backprop']['fraction_of_matmul_peak']:.0%} of matmul peak", file=sys.stderr)
+        print(
+            f"{case['name']:>24}: backprop {case['backprop']['median_s'] * 1e3:8.3f} ms"
+            + (f", {ratio:.2f}x torch" if ratio else "")
+            + f", {case['backprop']['fraction_of_matmul_peak']:.0%} of matmul peak",
+            file=sys.stderr,
+        )
     return 0
 
 

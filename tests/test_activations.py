@@ -69,6 +69,91 @@ def test_softmax_has_no_elementwise_derivative():
 
 
 def test_unknown_activation_lists_valid_names():
-    with pytest.raises(ValueError, match="unknown activation 'gelu'.*'relu'.*'softmax'"):
+    with pytest.raises(ValueError, match=r"unknown activation 'gelu'.*'relu'.*'softmax'"):
         bp.get_activation("gelu")
     assert set(ACTIVATIONS) == {"relu", "sigmoid", "tanh", "identity", "softmax"}
+
+
+def test_relu_derivative_at_zero_exactly_is_zero():
+    relu = bp.get_activation("relu")
+    np.testing.assert_array_equal(relu.derivative(relu.value(np.array([[0.0, -0.0, 1e-300]]))), [[0.0, 0.0, 1.0]])
+    # Reached in a network: biases start at 0, so an all-zero input gives z_1 = 0 exactly and the
+    # hidden layer passes no gradient back (the convention the pages state).
+    net = bp.Network([2, 3, 2], hidden="relu", seed=0)
+    (_, db1), (_, db2) = net.gradients(np.zeros((1, 2)), [[1.0, 0.0]])
+    np.testing.assert_array_equal(net.layer(1).z, 0.0)
+    np.testing.assert_array_equal(net.layer(1).delta, 0.0)
+    np.testing.assert_array_equal(db1, 0.0)
+    assert np.any(db2 != 0)  # the output layer still learns
+
+
+@pytest.mark.parametrize("hidden, gain", [("relu", 2.0), ("tanh", 1.0), ("sigmoid", 1.0)])
+def test_initial_weights_have_variance_gain_over_fan_in(hidden, gain):
+    fan_in = 2000
+    net = bp.Network([fan_in, 500, 10], hidden=hidden, seed=0)
+    W1, W2 = net.layer(1).W, net.layer(2).W
+    assert bp.get_activation(hidden).init_gain == gain
+    # 10^6 draws: the sample variance is within 1% of the true one with overwhelming probability.
+    assert np.var(W1) == pytest.approx(gain / fan_in, rel=0.01)
+    assert abs(np.mean(W1)) < 5 * np.sqrt(gain / fan_in / W1.size)
+    assert np.var(W2) == pytest.approx(1.0 / 500, rel=0.1)  # softmax output: gain 1, fan-in 500
+    np.testing.assert_array_equal(net.layer(1).b, 0.0)
+    np.testing.assert_array_equal(net.layer(2).b, 0.0)
+
+
+def test_roles_and_default_costs_belong_to_the_activations():
+    assert {n for n, a in ACTIVATIONS.items() if "hidden" in a.roles} == {"relu", "sigmoid", "tanh", "identity"}
+    assert {n for n, a in ACTIVATIONS.items() if "output" in a.roles} == {"softmax", "sigmoid", "identity"}
+    defaults = {n: ACTIVATIONS[n].default_cost for n in ("softmax", "sigmoid", "identity")}
+    assert defaults == {"softmax": "cross_entropy", "sigmoid": "squared_error", "identity": "squared_error"}
+    assert bp.Network([2, 2], output="sigmoid").cost_function.name == "squared_error"
+
+
+# --- the recipe of CONTRIBUTING.md, "Adding an activation", followed once ----------------------
+
+
+class LeakyReLU(bp.Activation):
+    """``a = z`` for ``z > 0`` and ``0.01 z`` otherwise."""
+
+    name = "leaky_relu"
+    init_gain = 2.0 / (1.0 + 0.01**2)  # He's gain for a leaky slope of 0.01
+    roles = frozenset({"hidden"})
+
+    def _value(self, z):
+        return np.where(z > 0, z, 0.01 * z)
+
+    def _derivative(self, a):
+        return np.where(a > 0, 1.0, 0.01)  # a > 0 exactly where z > 0
+
+
+@pytest.fixture
+def leaky_relu():
+    act = bp.register_activation(LeakyReLU())
+    yield act
+    del ACTIVATIONS[act.name]
+
+
+def test_recipe_adds_a_leaky_relu_in_one_place(leaky_relu):
+    z = np.array([[-2.0, 0.5, 3.0]])
+    J_num = bp.numerical_jacobian(lambda v: leaky_relu.value(v.reshape(1, -1)), z[0])
+    np.testing.assert_allclose(leaky_relu.jacobian(leaky_relu.value(z))[0], J_num, atol=1e-8)
+
+    X, y = bp.load_iris()
+    X = bp.standardize(X)
+    net = bp.Network([4, 5, 3], hidden="leaky_relu", seed=0)
+    assert net.layer(1).activation is leaky_relu
+    assert np.var(bp.Network([1000, 400, 3], hidden="leaky_relu").layer(1).W) == pytest.approx(2 / 1000, rel=0.02)
+    net.forward(X[::10])
+    assert np.min(np.abs(net.layer(1).z)) > 1e-3  # away from the kink
+    assert bp.gradient_check(net, X[::10], bp.one_hot(y[::10], 3)) <= bp.GRADIENT_CHECK_TOLERANCE
+    history = bp.train(net, X, bp.one_hot(y, 3), epochs=30, seed=0)
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    with pytest.raises(ValueError, match="unknown output activation 'leaky_relu'"):
+        bp.Network([4, 5, 3], output="leaky_relu")
+
+
+def test_registering_twice_or_a_non_activation():
+    with pytest.raises(ValueError, match="'relu' is already registered"):
+        bp.register_activation(bp.get_activation("relu"))
+    with pytest.raises(TypeError, match="activation must be an Activation instance"):
+        bp.register_activation("relu")

@@ -1,4 +1,5 @@
-"""Every kind of bad input raises ValueError naming what was expected and what arrived."""
+"""Every kind of bad input raises ValueError (TypeError for a wrong type) naming the argument,
+what was expected and what arrived."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,14 @@ import backprop as bp
 @pytest.fixture
 def net():
     return bp.Network([4, 5, 3], seed=0)
+
+
+@pytest.fixture
+def data():
+    return np.ones((4, 4)), bp.one_hot([0, 1, 2, 0], 3)
+
+
+# --- the network's inputs ---------------------------------------------------------------------
 
 
 def test_wrong_number_of_columns(net):
@@ -47,29 +56,81 @@ def test_empty_batch(net):
         net.forward(np.ones((0, 4)))
 
 
-def test_labels_out_of_range():
-    with pytest.raises(ValueError, match=r"labels in 0..2; got \[5\]"):
-        bp.one_hot([0, 5], 3)
+def test_text_is_not_a_batch(net):
+    with pytest.raises(TypeError, match="X must be an array of real numbers; got str"):
+        net.forward("1, 2, 3, 4")
+
+
+# --- constructing a network -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "kwargs, pattern",
+    "kwargs, error, pattern",
     [
-        (dict(sizes=[4]), "at least 2 entries"),
-        (dict(sizes=[4, 0, 3]), "positive integer"),
-        (dict(sizes=[4, -5, 3]), "positive integer"),
-        (dict(sizes=[4, 2.5, 3]), "positive integer"),
-        (dict(sizes=[4, 5, 3], hidden="gelu"), "unknown hidden activation 'gelu'; expected one of 'relu', 'sigmoid', 'tanh', 'identity'"),
-        (dict(sizes=[4, 5, 3], hidden="softmax"), "unknown hidden activation 'softmax'"),
-        (dict(sizes=[4, 5, 3], output="relu"), "unknown output activation 'relu'; expected one of 'softmax', 'sigmoid', 'identity'"),
-        (dict(sizes=[4, 5, 3], cost="hinge"), "unknown cost 'hinge'; expected one of 'cross_entropy', 'squared_error'"),
-        (dict(sizes=[4, 5, 5, 3], hidden=["relu"]), "1 activation names but sizes"),
-        (dict(sizes=[4, 3], output="identity", cost="cross_entropy"), "needs probabilities"),
+        (dict(sizes=[4]), ValueError, "at least 2 entries"),
+        (dict(sizes=4), TypeError, r"sizes must be a list of layer sizes such as \[4, 5, 3\]; got 4"),
+        (dict(sizes="453"), TypeError, "sizes must be a list"),
+        (dict(sizes=[4, 0, 3]), ValueError, r"sizes\[1\] must be a positive integer; got 0"),
+        (dict(sizes=[4, -5, 3]), ValueError, r"sizes\[1\] must be a positive integer; got -5"),
+        (dict(sizes=[4, 2.5, 3]), TypeError, r"sizes\[1\] must be a positive integer; got 2.5 of type float"),
+        (dict(sizes=[4, True, 3]), TypeError, r"sizes\[1\] must be a positive integer; got True of type bool"),
+        (
+            dict(sizes=[4, 5, 3], hidden=None),
+            TypeError,
+            "hidden must be an activation name or a list of names; got None",
+        ),
+        (dict(sizes=[4, 5, 3], hidden=[None]), TypeError, "hidden activation must be a name"),
+        (
+            dict(sizes=[4, 5, 3], hidden="gelu"),
+            ValueError,
+            "unknown hidden activation 'gelu'; expected one of 'relu', 'sigmoid', 'tanh', 'identity'",
+        ),
+        (dict(sizes=[4, 5, 3], hidden="softmax"), ValueError, "unknown hidden activation 'softmax'"),
+        (
+            dict(sizes=[4, 5, 3], output="relu"),
+            ValueError,
+            "unknown output activation 'relu'; expected one of 'sigmoid', 'identity', 'softmax'",
+        ),
+        (
+            dict(sizes=[4, 5, 3], cost="hinge"),
+            ValueError,
+            "unknown cost 'hinge'; expected one of 'cross_entropy', 'binary_cross_entropy', 'squared_error'",
+        ),
+        (dict(sizes=[4, 5, 5, 3], hidden=["relu"]), ValueError, "1 activation names but sizes"),
+        (dict(sizes=[4, 5, 3], seed="abc"), TypeError, "seed must be a non-negative integer .*; got 'abc' of type str"),
+        (dict(sizes=[4, 5, 3], seed=1.5), TypeError, "seed must be a non-negative integer .*; got 1.5 of type float"),
+        (dict(sizes=[4, 5, 3], seed=-1), ValueError, "seed must be a non-negative integer .*; got -1"),
     ],
 )
-def test_bad_construction(kwargs, pattern):
-    with pytest.raises(ValueError, match=pattern):
+def test_bad_construction(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
         bp.Network(**kwargs)
+
+
+VALID = (
+    "valid pairings: 'cross_entropy' with 'softmax'; 'binary_cross_entropy' with 'sigmoid'; "
+    "'squared_error' with any output"
+)
+
+
+@pytest.mark.parametrize(
+    "output, cost",
+    [
+        ("sigmoid", "cross_entropy"),
+        ("identity", "cross_entropy"),
+        ("softmax", "binary_cross_entropy"),
+        ("identity", "binary_cross_entropy"),
+    ],
+)
+def test_cost_and_output_that_do_not_pair(output, cost):
+    with pytest.raises(ValueError, match=f"cost '{cost}' is not valid with output '{output}'; {VALID}"):
+        bp.Network([4, 5, 3], output=output, cost=cost)
+
+
+def test_seed_none_is_documented_fresh_randomness():
+    assert "None" in bp.Network.__doc__ and "different weights" in bp.Network.__doc__
+    a, b = bp.Network([4, 5, 3], seed=None), bp.Network([4, 5, 3], seed=None)
+    assert not np.array_equal(a.layer(1).W, b.layer(1).W)
 
 
 def test_parameters_replaced_with_the_wrong_shape(net):
@@ -78,16 +139,184 @@ def test_parameters_replaced_with_the_wrong_shape(net):
         net.forward(np.ones((1, 4)))
 
 
-def test_training_arguments(net):
-    X, Y = np.ones((4, 4)), bp.one_hot([0, 1, 2, 0], 3)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
-        bp.train(net, X, Y, batch_size=0)
-    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
-        bp.train(net, X, Y, learning_rate=float("nan"))
-    with pytest.raises(ValueError, match=r"Y_test must have shape \(1, 3\)"):
-        bp.train(net, X, Y, validation=(np.ones((1, 4)), np.ones((2, 3))))
-
-
 def test_layer_index(net):
     with pytest.raises(ValueError, match="between 1 and 2; got 0"):
         net.layer(0)
+    with pytest.raises(TypeError, match=r"layer index must be an integer between 1 and 2; got 1.0"):
+        net.layer(1.0)
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, pattern",
+    [
+        (dict(batch_size=0), ValueError, "batch_size must be a positive integer; got 0"),
+        (dict(epochs=True), TypeError, "epochs must be a positive integer; got True of type bool"),
+        (dict(epochs=2.0), TypeError, "epochs must be a positive integer; got 2.0 of type float"),
+        (dict(learning_rate=float("nan")), ValueError, "learning_rate must be a positive finite number; got nan"),
+        (dict(learning_rate=-0.1), ValueError, "learning_rate must be a positive finite number; got -0.1"),
+        (dict(learning_rate="0.1"), TypeError, "learning_rate must be a positive finite number; got '0.1' of type str"),
+        (dict(learning_rate=None), TypeError, "learning_rate must be a positive finite number; got None"),
+        (dict(print_every=-1), ValueError, "print_every must be a non-negative integer; got -1"),
+        (dict(seed="abc"), TypeError, "seed must be a non-negative integer"),
+        (dict(test=(np.ones((1, 4)),)), ValueError, r"test must be a pair \(X_test, Y_test\); got a tuple of length 1"),
+        (dict(test=np.ones((1, 4))), ValueError, r"test must be a pair \(X_test, Y_test\); got array"),
+        (dict(test=(np.ones((1, 4)), np.ones((2, 3)))), ValueError, r"Y_test must have shape \(1, 3\)"),
+        (dict(test=(np.ones((1, 5)), np.ones((1, 3)))), ValueError, r"X_test must have 4 columns"),
+    ],
+)
+def test_training_arguments(net, data, kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        bp.train(net, *data, **kwargs)
+
+
+def test_training_a_non_network(data):
+    with pytest.raises(TypeError, match=r"net must be a backprop\.Network; got list"):
+        bp.train([4, 5, 3], *data)
+
+
+def test_training_stops_at_the_first_non_finite_loss():
+    X, y = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    history = bp.train(net, bp.standardize(X), bp.one_hot(y, 3), epochs=2, learning_rate=1e6)
+    assert np.all(np.isfinite(history.loss))  # two epochs still finite, so the stop below is the first
+    net = bp.Network([4, 5, 3], seed=0)
+    pattern = r"loss became (nan|inf) at epoch 3 of 50 \(learning_rate=1000000.0\).*try a smaller learning_rate"
+    with pytest.raises(ValueError, match=pattern):
+        bp.train(net, bp.standardize(X), bp.one_hot(y, 3), epochs=50, learning_rate=1e6)
+
+
+# --- data and metrics -------------------------------------------------------------------------
+
+
+def test_labels_out_of_range():
+    with pytest.raises(ValueError, match=r"labels in 0..2; got \[5\]"):
+        bp.one_hot([0, 5], 3)
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, error, pattern",
+    [
+        ([-1, 0], [0, 0], ValueError, r"y_true must hold labels in 0..2; got \[-1\]"),
+        ([0, 1], [0, 3], ValueError, r"y_pred must hold labels in 0..2; got \[3\]"),
+        ([0.5, 1], [0, 1], ValueError, r"y_true must hold whole-number labels; got \[0.5\]"),
+        ([], [], ValueError, "y_true is empty; expected at least one label"),
+        (["a", "b"], [0, 1], TypeError, "y_true must hold integer labels; got dtype <U1"),
+        ([0, 1, 2], [0, 1], ValueError, r"same shape \(m,\); got \(3,\) and \(2,\)"),
+    ],
+)
+def test_confusion_matrix_labels(y_true, y_pred, error, pattern):
+    with pytest.raises(error, match=pattern):
+        bp.confusion_matrix(y_true, y_pred, 3)
+
+
+def test_confusion_matrix_accepts_whole_floats():
+    np.testing.assert_array_equal(bp.confusion_matrix([0.0, 2.0], [0, 1], 3), [[1, 0, 0], [0, 0, 0], [0, 1, 0]])
+
+
+def test_confusion_matrix_n_classes():
+    with pytest.raises(ValueError, match="n_classes must be a positive integer; got 0"):
+        bp.confusion_matrix([0], [0], 0)
+
+
+def test_accuracy_of_nothing():
+    with pytest.raises(ValueError, match="y_true is empty; expected at least one label"):
+        bp.accuracy([], [])
+    with pytest.raises(ValueError, match=r"y_true must hold labels in 0..n_classes - 1; got \[-1\]"):
+        bp.accuracy([-1], [0])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_standardize_refuses_non_finite(bad):
+    X = np.ones((3, 2))
+    X[1, 1] = bad
+    with pytest.raises(ValueError, match="X_train contains NaN or inf"):
+        bp.standardize(X)
+    with pytest.raises(ValueError, match=r"others\[0\] contains NaN or inf"):
+        bp.standardize(np.ones((3, 2)), X)
+
+
+def test_standardize_shapes():
+    with pytest.raises(ValueError, match=r"others\[0\] must have shape \(m, 2\) like X_train; got \(3, 3\)"):
+        bp.standardize(np.ones((3, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"X_train must be a 2-D array .* got shape \(3,\)"):
+        bp.standardize(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "fraction, side",
+    [(0.99, "training"), (0.005, "test")],
+)
+def test_split_that_empties_a_side(fraction, side):
+    X, y = bp.load_iris()
+    with pytest.raises(
+        ValueError, match=f"test_fraction={fraction} leaves class 0 \\(50 rows\\) with no row in the {side}"
+    ):
+        bp.train_test_split(X, y, test_fraction=fraction)
+
+
+def test_split_arguments():
+    X, y = bp.load_iris()
+    with pytest.raises(ValueError, match=r"test_fraction must lie strictly between 0 and 1; got 1\.5"):
+        bp.train_test_split(X, y, test_fraction=1.5)
+    with pytest.raises(TypeError, match=r"test_fraction must be a number strictly between 0 and 1; got '0\.3'"):
+        bp.train_test_split(X, y, test_fraction="0.3")
+    with pytest.raises(ValueError, match=r"same m; got \(150, 4\) and \(149,\)"):
+        bp.train_test_split(X, y[1:])
+
+
+# --- derivatives and checks -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "h, error", [(0, ValueError), (-1e-6, ValueError), (float("nan"), ValueError), ("1e-6", TypeError)]
+)
+def test_numerical_jacobian_step(h, error):
+    with pytest.raises(error, match="h must be a positive finite number"):
+        bp.numerical_jacobian(np.sin, np.ones(2), h=h)
+
+
+def test_numerical_gradients_step(net, data):
+    with pytest.raises(ValueError, match="h must be a positive finite number; got 0"):
+        bp.numerical_gradients(net, *data, h=0)
+
+
+def test_relative_error_refuses_nan():
+    with pytest.raises(ValueError, match="g contains NaN or inf"):
+        bp.relative_error([np.nan, 1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="n contains NaN or inf"):
+        bp.relative_error([1.0, 1.0], [1.0, np.inf])
+
+
+# --- activations and costs called directly ----------------------------------------------------
+
+
+def test_softmax_and_cross_entropy_take_lists_and_integer_arrays():
+    sm, ce = bp.get_activation("softmax"), bp.get_cost("cross_entropy")
+    a = sm.value([[0, 0]])
+    np.testing.assert_allclose(a, [[0.5, 0.5]])
+    np.testing.assert_allclose(sm.value(np.array([[1, 2, 3]])), sm.value(np.array([[1.0, 2.0, 3.0]])))
+    assert ce.value([[1, 0]], [[1, 0]]) == 0.0
+    assert ce.value(np.array([[0.5, 0.5]]), np.array([[1, 0]])) == pytest.approx(np.log(2))
+    np.testing.assert_allclose(ce.gradient([[0.5, 0.5]], [[1, 0]]), [[-2.0, 0.0]])
+
+
+def test_costs_refuse_mismatched_shapes_and_text():
+    ce = bp.get_cost("cross_entropy")
+    with pytest.raises(
+        ValueError, match=r"A and Y must be arrays of the same shape \(m, n\) .*got \(1, 2\) and \(1, 3\)"
+    ):
+        ce.value([[0.5, 0.5]], [[1, 0, 0]])
+    with pytest.raises(TypeError, match="A must be an array of real numbers"):
+        ce.value("abc", [[1, 0]])
+    with pytest.raises(TypeError, match="z must be an array of real numbers"):
+        bp.get_activation("softmax").value([["a", "b"]])
+
+
+def test_unknown_names_must_be_strings():
+    with pytest.raises(TypeError, match="activation must be a name"):
+        bp.get_activation(None)
+    with pytest.raises(TypeError, match="cost must be a name"):
+        bp.get_cost(3)

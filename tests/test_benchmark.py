@@ -3,25 +3,16 @@ behind the Performance page are complete. Timings are never asserted here: see b
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 
 import backprop as bp
-from conftest import ROOT
+from conftest import ROOT, load_module
 
-
-def _load(name: str, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("bench", ROOT / "benchmarks" / "bench.py")
-page = _load("benchmark_page", ROOT / "docs" / "hooks" / "benchmark_page.py")
+bench = load_module("bench", ROOT / "benchmarks" / "bench.py")
+page = load_module("benchmark_page", ROOT / "docs" / "hooks" / "benchmark_page.py")
 
 
 def test_per_weight_loop_gives_backprops_gradients():
@@ -39,10 +30,16 @@ def test_step_flops_counts_multiply_adds():
     assert bench.step_flops(1, [4, 5, 3]) == 2 * (35 + 35 + 15)
 
 
-def test_quick_run_produces_complete_results():
+def test_quick_run_produces_complete_results(monkeypatch):
+    pauses = []
+    monkeypatch.setattr(bench.time, "sleep", pauses.append)
     results = bench.run(quick=True)
-    assert [c["name"] for c in results["cases"]] == [c[0] for c in bench.CASES]
+    assert pauses and set(pauses) == {0.0}  # --quick is a smoke test: it never waits
+    assert [c["id"] for c in results["cases"]] == [c.id for c in bench.CASES]
     iris = results["cases"][0]
+    assert iris["id"] == "iris" and iris["m"] == 150  # iris keeps all its rows, and says so
+    assert iris["flops"] == bench.step_flops(150, [4, 5, 3])
+    assert all(c["m"] <= 64 for c in results["cases"][1:])
     assert iris["per_weight_max_abs_diff"] < 1e-12
     for case in results["cases"]:
         assert case["backprop"]["median_s"] > 0

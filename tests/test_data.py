@@ -21,7 +21,7 @@ def test_one_hot():
         bp.one_hot([0, 3], 3)
     with pytest.raises(ValueError, match=r"labels in 0..2; got \[-1\]"):
         bp.one_hot([-1], 3)
-    with pytest.raises(ValueError, match="integer labels"):
+    with pytest.raises(ValueError, match=r"whole-number labels; got \[0.5\]"):
         bp.one_hot([0.5], 3)
     with pytest.raises(ValueError, match=r"1-D array .* got shape \(2, 1\)"):
         bp.one_hot([[0], [1]], 3)
@@ -36,8 +36,9 @@ def test_stratified_split_is_deterministic_and_keeps_classes():
     again = bp.train_test_split(X, y, test_fraction=0.3, seed=0)
     np.testing.assert_array_equal(again[1], X_te)
     # Every flower lands in exactly one part.
-    assert len({tuple(r) + (c,) for r, c in zip(np.vstack([X_tr, X_te]), np.concatenate([y_tr, y_te]))}) \
-        == len({tuple(r) + (c,) for r, c in zip(X, y)})
+    assert len({tuple(r) + (c,) for r, c in zip(np.vstack([X_tr, X_te]), np.concatenate([y_tr, y_te]))}) == len(
+        {tuple(r) + (c,) for r, c in zip(X, y)}
+    )
 
 
 def test_standardize_uses_training_statistics_only():
@@ -50,5 +51,4 @@ def test_standardize_uses_training_statistics_only():
 
 def test_metrics():
     assert bp.accuracy(np.array([0, 1, 2]), np.array([0, 2, 2])) == pytest.approx(2 / 3)
-    np.testing.assert_array_equal(bp.confusion_matrix([0, 1, 2, 2], [0, 2, 2, 2], 3),
-                                  [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
+    np.testing.assert_array_equal(bp.confusion_matrix([0, 1, 2, 2], [0, 2, 2, 2], 3), [[1, 0, 0], [0, 0, 1], [0, 0, 2]])

@@ -23,7 +23,7 @@ def test_dz_dW_block_structure(rng):
     J = bp.jacobian_z_wrt_W(a, 3)
     assert J.shape == (3, 15)
     for k in range(3):
-        np.testing.assert_array_equal(J[k, 5 * k:5 * k + 5], a[0])
+        np.testing.assert_array_equal(J[k, 5 * k : 5 * k + 5], a[0])
         assert np.count_nonzero(J[k]) == 5
 
 

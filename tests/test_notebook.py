@@ -17,8 +17,14 @@ NOTEBOOK = DOCS / "notebooks" / "iris.py"
 @pytest.fixture(scope="module")
 def script_output(tmp_path_factory) -> str:
     env = dict(os.environ, MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, str(NOTEBOOK)], capture_output=True, text=True,
-                            cwd=tmp_path_factory.mktemp("nb"), env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOK)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path_factory.mktemp("nb"),
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -42,8 +48,9 @@ def test_runs_as_a_notebook_with_figures():
     jupytext = pytest.importorskip("jupytext")
     nbclient = pytest.importorskip("nbclient")
     nb = jupytext.read(NOTEBOOK)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]

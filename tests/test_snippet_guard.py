@@ -45,7 +45,9 @@ def fence_problems(text: str) -> list[str]:
         if python_like and (info != "python" or fence != "```"):
             problems.append(f"line {start + 1}: fence {fence}{info!r} is not collected; write ```python")
         if info in ("sh", "bash", "zsh", "shell"):
-            problems.append(f"line {start + 1}: ```{info} blocks are executed by the tests; show commands as ```console")
+            problems.append(
+                f"line {start + 1}: ```{info} blocks are executed by the tests; show commands as ```console"
+            )
         previous = next((lines[k] for k in range(start - 1, -1, -1) if lines[k].strip()), "")
         if info == "python" and MARKER.search(previous):
             problems.append(f"line {start + 1}: marker {previous.strip()!r}: every block must run on its own")
@@ -63,7 +65,7 @@ def test_every_python_fence_is_collected_and_standalone(path: Path):
     "text, expected",
     [
         ("```py\nimport numpy\n```\n", "fence ```'py'"),
-        ("```python title=\"x.py\"\nprint(1)\n```\n", "fence ```'python title=\"x.py\"'"),
+        ('```python title="x.py"\nprint(1)\n```\n', "fence ```'python title=\"x.py\"'"),
         ("```{.python}\nprint(1)\n```\n", "fence ```'{.python}'"),
         ("~~~python\nprint(1)\n~~~\n", "fence ~~~'python'"),
         ("```\nimport numpy as np\n```\n", "fence ```''"),

@@ -86,7 +86,7 @@ assert np.all((net.layer(1).z > 0).any(axis=0))  # no hidden neuron is dead for 
 history = bp.train(
     net, X_train_s, Y_train,
     epochs=200, learning_rate=0.1, batch_size=16, seed=0,
-    validation=(X_test_s, Y_test), print_every=25,
+    test=(X_test_s, Y_test), print_every=25,
 )
 
 # %% [markdown]

@@ -1,12 +1,18 @@
 """backprop: a small NumPy network whose backward pass reads like the total-derivative derivation.
 
 Row vectors throughout: ``z = a_prev W^T + b`` with ``W`` of shape (neurons, inputs).
+
+``backprop.plots`` (matplotlib) is imported on first use, so ``import backprop`` stays fast.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import autodiff
-from . import plots
-from .activations import get_activation
-from .costs import get_cost
+from .activations import Activation, get_activation, register_activation
+from .costs import Cost, get_cost
 from .data import CLASS_NAMES, FEATURE_NAMES, load_iris, one_hot, standardize, train_test_split
 from .diagnostics import dead_units, gradient_norms
 from .gradcheck import TOLERANCE as GRADIENT_CHECK_TOLERANCE
@@ -17,12 +23,26 @@ from .metrics import accuracy, confusion_matrix
 from .network import Network
 from .training import History, train
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from . import plots
+
+#: The one place the version is written; pyproject.toml reads it from here.
+__version__ = "0.2.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``backprop.plots`` (and matplotlib with it) only when it is first used."""
+    if name == "plots":
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CLASS_NAMES",
     "FEATURE_NAMES",
     "GRADIENT_CHECK_TOLERANCE",
+    "Activation",
+    "Cost",
     "History",
     "Layer",
     "Network",
@@ -42,6 +62,7 @@ __all__ = [
     "numerical_jacobian",
     "one_hot",
     "plots",
+    "register_activation",
     "relative_error",
     "standardize",
     "train",

@@ -1,17 +1,110 @@
-"""Input validation shared by the package: every check raises ``ValueError`` saying what was
-expected and what arrived, so that nothing broadcasts silently."""
+"""Input validation shared by the package: the one home of every check.
+
+Each check raises ``ValueError`` (``TypeError`` for a wrong type) that names the argument, says what
+was expected and shows what arrived, so that nothing broadcasts or converts silently.
+"""
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
+from typing import TypeVar
+
 import numpy as np
 
+T = TypeVar("T")
 
-def as_batch(X, n_columns: int, name: str = "X") -> np.ndarray:
+
+def _is_integer(value: object) -> bool:
+    """True for Python and NumPy integers, False for ``bool`` (``True`` is not a count of 1)."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(value: object, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is an integer >= 1 (not a bool, not a float), or raise."""
+    if not _is_integer(value):
+        raise TypeError(f"{name} must be a positive integer; got {value!r} of type {type(value).__name__}")
+    if value <= 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def non_negative_int(value: object, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is an integer >= 0 (not a bool), or raise."""
+    if not _is_integer(value):
+        raise TypeError(f"{name} must be a non-negative integer; got {value!r} of type {type(value).__name__}")
+    if value < 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be a non-negative integer; got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def seed_value(seed: object, name: str = "seed") -> int | None:
+    """A seed for ``numpy.random.default_rng``: a non-negative integer, or ``None`` for fresh entropy."""
+    if seed is None:
+        return None
+    if not _is_integer(seed):
+        raise TypeError(f"{name} must be a non-negative integer (or None); got {seed!r} of type {type(seed).__name__}")
+    if seed < 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be a non-negative integer (or None); got {seed!r}")
+    return int(seed)  # type: ignore[call-overload]
+
+
+def positive_number(value: object, name: str) -> float:
+    """Return ``value`` as a float if it is a real number, finite and > 0 (not a bool or a string), or raise."""
+    if not isinstance(value, (numbers.Real, np.floating, np.integer)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive finite number; got {value!r} of type {type(value).__name__}")
+    x = float(value)
+    if not (np.isfinite(x) and x > 0):
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+    return x
+
+
+def fraction(value: object, name: str) -> float:
+    """A real number strictly between 0 and 1, or raise."""
+    if not isinstance(value, (numbers.Real, np.floating)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a number strictly between 0 and 1; got {value!r} of type {type(value).__name__}"
+        )
+    x = float(value)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{name} must lie strictly between 0 and 1; got {value!r}")
+    return x
+
+
+def float_array(x: object, name: str) -> np.ndarray:
+    """``x`` as a float64 ndarray (lists and integer arrays are converted); non-numbers raise TypeError."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+        return x
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers; got {type(x).__name__}: {err}") from None
+    return arr
+
+
+def finite(x: np.ndarray, name: str) -> np.ndarray:
+    """Raise if ``x`` holds NaN or inf; return it unchanged otherwise."""
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or inf; expected finite values only")
+    return x
+
+
+def matrix(x: object, name: str) -> np.ndarray:
+    """A finite float64 array of shape ``(m, n)`` with ``m >= 1``, or raise."""
+    X = float_array(x, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (m, n), one observation per row; got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {X.shape}); expected at least one row")
+    return finite(X, name)
+
+
+def as_batch(X: object, n_columns: int, name: str = "X") -> np.ndarray:
     """Return ``X`` as a float64 array of shape ``(m, n_columns)`` with ``m >= 1``, or raise.
 
     A 1-D array is refused rather than reshaped: the caller is told how to make it a batch.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = float_array(X, name)
     if X.ndim == 1:
         raise ValueError(
             f"{name} must be a 2-D batch of shape (m, {n_columns}), one observation per row; "
@@ -23,29 +116,68 @@ def as_batch(X, n_columns: int, name: str = "X") -> np.ndarray:
     if X.shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (shape {X.shape}); expected at least one row")
     if X.shape[1] != n_columns:
-        raise ValueError(
-            f"{name} must have {n_columns} columns, shape (m, {n_columns}); got shape {X.shape}"
-        )
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or inf; expected finite values only")
-    return X
+        raise ValueError(f"{name} must have {n_columns} columns, shape (m, {n_columns}); got shape {X.shape}")
+    return finite(X, name)
 
 
-def matching_targets(Y, m: int, n_outputs: int, name: str = "Y") -> np.ndarray:
+def matching_targets(Y: object, m: int, n_outputs: int, name: str = "Y") -> np.ndarray:
     """Return ``Y`` as float64 of shape ``(m, n_outputs)``, or raise (labels need ``one_hot``)."""
-    Y = np.asarray(Y, dtype=np.float64)
+    Y = float_array(Y, name)
     if Y.shape != (m, n_outputs):
         hint = " (integer labels? encode them with backprop.one_hot first)" if Y.ndim == 1 else ""
         raise ValueError(f"{name} must have shape ({m}, {n_outputs}); got shape {Y.shape}{hint}")
-    if not np.isfinite(Y).all():
-        raise ValueError(f"{name} contains NaN or inf; expected finite values only")
-    return Y
+    return finite(Y, name)
 
 
-def choose(name, options, what: str):
-    """Look ``name`` up in the dict ``options``; an unknown name lists the valid ones."""
+def labels(y: object, n_classes: int | None = None, name: str = "y", allow_empty: bool = False) -> np.ndarray:
+    """Integer class labels as an int64 array of shape ``(m,)``, each in ``0..n_classes-1``, or raise.
+
+    Floats are accepted only when they hold whole numbers (``2.0``); negative labels, fractions, NaN,
+    strings and an empty array (unless ``allow_empty``) are refused.
+    """
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of integer labels, shape (m,); got shape {arr.shape}")
+    if arr.size == 0:
+        if allow_empty:
+            return arr.astype(np.int64)
+        raise ValueError(f"{name} is empty; expected at least one label")
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must hold integer labels; got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating):
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            raise ValueError(f"{name} must hold whole-number labels; got {arr[~whole][:5].tolist()}")
+        arr = arr.astype(np.int64)
+    upper = f"{n_classes - 1}" if n_classes is not None else "n_classes - 1"
+    bad = (arr < 0) | (arr >= n_classes) if n_classes is not None else (arr < 0)
+    if np.any(bad):
+        raise ValueError(f"{name} must hold labels in 0..{upper}; got {sorted(set(arr[bad].tolist()))[:5]}")
+    return arr.astype(np.int64)
+
+
+def choose(name: object, options: Mapping[str, T], what: str) -> T:
+    """Look ``name`` up in the mapping ``options``; an unknown name lists the valid ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a name (str), one of {', '.join(map(repr, options))}; got {name!r}")
     try:
         return options[name]
-    except (KeyError, TypeError):
+    except KeyError:
         valid = ", ".join(repr(k) for k in options)
         raise ValueError(f"unknown {what} {name!r}; expected one of {valid}") from None
+
+
+__all__ = [
+    "as_batch",
+    "choose",
+    "finite",
+    "float_array",
+    "fraction",
+    "labels",
+    "matching_targets",
+    "matrix",
+    "non_negative_int",
+    "positive_int",
+    "positive_number",
+    "seed_value",
+]

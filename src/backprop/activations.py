@@ -4,32 +4,57 @@ Every function acts on a batch ``z`` of shape ``(m, n)``: one observation per ro
 element-wise activations give their derivative from the activation ``a`` itself (sigmoid
 ``a (1 - a)``, tanh ``1 - a**2``, ReLU ``[a > 0]``), which the forward pass has already computed.
 Softmax is not element-wise: each output depends on every ``z`` of its row, so its Jacobian is full.
+
+An activation owns everything the rest of the package needs to know about it: the variance gain of
+its initial weights (``init_gain``), where it may sit (``roles``: hidden, output or both) and, as an
+output, the cost used when none is named (``default_cost``). Which costs pair with which outputs is
+owned by the costs (``Cost.outputs``). Adding an activation is one subclass and one
+``register_activation`` call: see CONTRIBUTING.md.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from ._checks import choose
+from ._checks import choose, float_array
+
+HIDDEN = "hidden"
+OUTPUT = "output"
 
 
 class Activation:
-    """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``."""
+    """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``.
 
-    name = "activation"
+    A subclass sets ``name`` and writes ``_value(z)`` and ``_derivative(a)`` for float64 arrays of
+    shape ``(m, n)``; the public ``value``/``derivative`` convert lists and integer arrays first.
+    """
+
+    name: ClassVar[str] = "activation"
     #: Variance gain of the initial weights, ``W ~ N(0, init_gain / fan_in)``: the factor that keeps
     #: the variance of ``z`` steady from layer to layer (2 for ReLU, which zeroes half its inputs).
-    init_gain = 1.0
+    init_gain: ClassVar[float] = 1.0
+    #: Where the activation may be used: ``"hidden"``, ``"output"`` or both.
+    roles: ClassVar[frozenset[str]] = frozenset({HIDDEN})
+    #: The cost a network uses when this is its output activation and no cost is named.
+    default_cost: ClassVar[str] = "squared_error"
 
-    def value(self, z: np.ndarray) -> np.ndarray:
+    def value(self, z: object) -> np.ndarray:
         """``a = sigma(z)``; ``z`` and the result have shape ``(m, n)``."""
-        raise NotImplementedError
+        return self._value(float_array(z, "z"))
 
-    def derivative(self, a: np.ndarray) -> np.ndarray:
+    def derivative(self, a: object) -> np.ndarray:
         """``sigma'(z)`` written in terms of ``a = sigma(z)``; shape ``(m, n)``."""
+        return self._derivative(float_array(a, "a"))
+
+    def _value(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def jacobian(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def jacobian(self, a: object) -> np.ndarray:
         """``d a / d z`` for each row: shape ``(m, n, n)``, diagonal for element-wise activations."""
         d = self.derivative(a)
         J = np.zeros(d.shape + (d.shape[-1],))
@@ -49,22 +74,23 @@ class ReLU(Activation):
     name = "relu"
     init_gain = 2.0  # He initialisation
 
-    def value(self, z):
+    def _value(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0.0)
 
-    def derivative(self, a):
+    def _derivative(self, a: np.ndarray) -> np.ndarray:
         # 1 where z > 0, which is where a > 0; at the kink z = 0 we take 0.
         return (a > 0).astype(np.float64)
 
-    def backward(self, dC_da, a):
+    def backward(self, dC_da: np.ndarray, a: np.ndarray) -> np.ndarray:
         # Multiplying by the boolean mask directly skips building the float derivative array.
         return dC_da * (a > 0)
 
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    roles = frozenset({HIDDEN, OUTPUT})
 
-    def value(self, z):
+    def _value(self, z: np.ndarray) -> np.ndarray:
         # Split by sign so that exp never overflows.
         out = np.empty_like(z, dtype=np.float64)
         pos = z >= 0
@@ -73,27 +99,28 @@ class Sigmoid(Activation):
         out[~pos] = ez / (1.0 + ez)
         return out
 
-    def derivative(self, a):
+    def _derivative(self, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
 
 
 class Tanh(Activation):
     name = "tanh"
 
-    def value(self, z):
+    def _value(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
 
-    def derivative(self, a):
+    def _derivative(self, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
 
 
 class Identity(Activation):
     name = "identity"
+    roles = frozenset({HIDDEN, OUTPUT})
 
-    def value(self, z):
+    def _value(self, z: np.ndarray) -> np.ndarray:
         return np.array(z, dtype=np.float64, copy=True)
 
-    def derivative(self, a):
+    def _derivative(self, a: np.ndarray) -> np.ndarray:
         return np.ones_like(a)
 
 
@@ -101,48 +128,75 @@ class Softmax(Activation):
     """``a_k = exp(z_k) / sum_c exp(z_c)`` over each row; its Jacobian is ``diag(a) - a^T a``."""
 
     name = "softmax"
+    roles = frozenset({OUTPUT})
+    default_cost = "cross_entropy"
 
-    def value(self, z):
+    def _value(self, z: np.ndarray) -> np.ndarray:
         # Subtracting the row maximum changes nothing mathematically and keeps exp finite.
         e = z - z.max(axis=-1, keepdims=True)
         np.exp(e, out=e)  # in place: one temporary instead of three
         e /= e.sum(axis=-1, keepdims=True)
         return e
 
-    def log_value(self, z):
+    def log_value(self, z: object) -> np.ndarray:
         """``log a`` computed stably from ``z`` (log-softmax); shape ``(m, n)``."""
+        z = float_array(z, "z")
         shifted = z - z.max(axis=-1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
-    def derivative(self, a):
+    def derivative(self, a: object) -> np.ndarray:
         raise TypeError(
             "softmax is not element-wise: d a_k / d z_c is non-zero for c != k, so there is no "
             "single derivative per entry; use Softmax.jacobian(a)"
         )
 
-    def jacobian(self, a):
+    def jacobian(self, a: object) -> np.ndarray:
         """Per row ``diag(a) - a^T a``: shape ``(m, n, n)``, entry ``[r, k, c] = d a_k / d z_c``."""
+        a = float_array(a, "a")
         J = -a[..., :, None] * a[..., None, :]
         idx = np.arange(a.shape[-1])
         J[..., idx, idx] += a
         return J
 
-    def backward(self, dC_da, a):
+    def backward(self, dC_da: np.ndarray, a: np.ndarray) -> np.ndarray:
         # Row r of dC/da times its Jacobian diag(a) - a^T a, without forming the (m, n, n) array.
         return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
 
 
-ACTIVATIONS = {
-    "relu": ReLU(),
-    "sigmoid": Sigmoid(),
-    "tanh": Tanh(),
-    "identity": Identity(),
-    "softmax": Softmax(),
-}
-HIDDEN_ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
-OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "identity")
+ACTIVATIONS: dict[str, Activation] = {}
 
 
-def get_activation(name: str) -> Activation:
-    """The activation called ``name``: one of ``relu``, ``sigmoid``, ``tanh``, ``identity``, ``softmax``."""
-    return choose(name, ACTIVATIONS, "activation")
+def register_activation(activation: Activation) -> Activation:
+    """Make ``activation`` available by its ``name`` to ``get_activation`` and ``Network``.
+
+    Returns the activation, so the call can sit right after the class. A name already taken raises
+    ``ValueError``; an object that is not an ``Activation`` raises ``TypeError``.
+    """
+    if not isinstance(activation, Activation):
+        raise TypeError(f"activation must be an Activation instance; got {activation!r}")
+    if activation.name in ACTIVATIONS:
+        raise ValueError(f"an activation called {activation.name!r} is already registered")
+    if not activation.roles or not activation.roles <= {HIDDEN, OUTPUT}:
+        raise ValueError(f"roles must be a non-empty subset of {{'hidden', 'output'}}; got {set(activation.roles)}")
+    ACTIVATIONS[activation.name] = activation
+    return activation
+
+
+for _activation in (ReLU(), Sigmoid(), Tanh(), Identity(), Softmax()):
+    register_activation(_activation)
+
+
+def activations_for(role: str) -> dict[str, Activation]:
+    """The registered activations allowed in ``role`` (``"hidden"`` or ``"output"``), by name."""
+    return {name: act for name, act in ACTIVATIONS.items() if role in act.roles}
+
+
+def get_activation(name: str, role: str | None = None) -> Activation:
+    """The activation called ``name``: ``relu``, ``sigmoid``, ``tanh``, ``identity``, ``softmax`` or one registered.
+
+    With ``role`` (``"hidden"`` or ``"output"``) an activation not allowed there is refused, and the
+    error lists the ones that are.
+    """
+    if role is None:
+        return choose(name, ACTIVATIONS, "activation")
+    return choose(name, activations_for(role), f"{role} activation")

@@ -2,32 +2,83 @@
 
 ``A`` is the network output and ``Y`` the targets, both of shape ``(m, n_outputs)``.
 
-* cross_entropy: ``C = -(1/m) sum_rows sum_k y_k log a_k``. A predicted probability of exactly 0 is
-  clipped to the smallest positive float64 before the log, so the cost stays finite (about 708 per
-  observation at worst). With a softmax output the network avoids the clip altogether and uses
-  log-softmax of ``z``.
-* squared_error: ``C = (1/m) sum_rows 1/2 sum_k (a_k - y_k)^2``.
+* cross_entropy (softmax outputs only): ``C = -(1/m) sum_rows sum_k y_k log a_k``. A predicted
+  probability of exactly 0 is clipped to the smallest positive float64 before the log, so the cost
+  stays finite (about 708 per observation at worst). From the logits ``z`` the network uses
+  log-softmax instead and needs no clip.
+* binary_cross_entropy (sigmoid outputs only): each output is its own yes/no probability,
+  ``C = -(1/m) sum_rows sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]``; from the logits,
+  ``log a = -softplus(-z)`` and ``log(1 - a) = -softplus(z)``.
+* squared_error (any output): ``C = (1/m) sum_rows 1/2 sum_k (a_k - y_k)^2``.
+
+A cost owns its pairing rule: ``outputs`` names the output activations it is valid with (``None``
+for any). A cost that pairs with one output activation also owns the fused path from the logits:
+``value_from_logits(z, Y)``, and ``output_delta(A, Y) = (a_L - y) / m``, which is what
+``dC/da_L (d a_L / d z_L)`` collapses to for both cross-entropies.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from ._checks import choose
+from ._checks import choose, float_array
 
 _TINY = np.finfo(np.float64).tiny
 
 
+def _pair(A: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` and ``Y`` as float64 arrays of the same shape ``(m, n)``, or raise."""
+    A, Y = float_array(A, "A"), float_array(Y, "Y")
+    if A.ndim != 2 or A.shape != Y.shape or A.shape[0] == 0:
+        raise ValueError(f"A and Y must be arrays of the same shape (m, n) with m >= 1; got {A.shape} and {Y.shape}")
+    return A, Y
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(x))`` without overflow."""
+    return np.logaddexp(0.0, x)
+
+
 class Cost:
-    name = "cost"
+    """A cost: ``value(A, Y)`` (a float) and ``gradient(A, Y) = dC/dA`` (shape ``(m, n)``)."""
 
-    def value(self, A: np.ndarray, Y: np.ndarray) -> float:
+    name: ClassVar[str] = "cost"
+    #: The output activations this cost is valid with, or ``None`` for every output activation.
+    outputs: ClassVar[tuple[str, ...] | None] = None
+
+    def value(self, A: object, Y: object) -> float:
         """The mean cost over the rows of ``A`` and ``Y`` (both ``(m, n)``)."""
+        return self._value(*_pair(A, Y))
+
+    def gradient(self, A: object, Y: object) -> np.ndarray:
+        """``dC/dA``, shape ``(m, n)``; row ``r`` is observation ``r``'s share, already divided by ``m``."""
+        return self._gradient(*_pair(A, Y))
+
+    def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         raise NotImplementedError
 
-    def gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """``dC/dA``, shape ``(m, n)``; row ``r`` is observation ``r``'s share, already divided by ``m``."""
+    def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    @property
+    def fused(self) -> bool:
+        """True when the cost has a fused path from the logits (it pairs with one output activation)."""
+        return type(self).value_from_logits is not Cost.value_from_logits
+
+    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
+        """The cost computed stably from the output layer's ``z``; only for fused costs."""
+        raise NotImplementedError(f"cost {self.name!r} has no fused path from the logits")
+
+    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """``delta_L = dC/dz_L``, shape ``(m, n)``; for the fused costs ``(a_L - y) / m``."""
+        raise NotImplementedError(f"cost {self.name!r} has no fused output delta")
+
+    def check_output(self, output: str) -> None:
+        """Raise ``ValueError`` naming the valid pairings if this cost does not pair with ``output``."""
+        if self.outputs is not None and output not in self.outputs:
+            raise ValueError(f"cost {self.name!r} is not valid with output {output!r}; valid pairings: {pairings()}")
 
     def __repr__(self) -> str:
         return f"<cost {self.name}>"
@@ -35,27 +86,70 @@ class Cost:
 
 class CrossEntropy(Cost):
     name = "cross_entropy"
+    outputs = ("softmax",)
 
-    def value(self, A, Y):
+    def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         return float(-np.sum(Y * np.log(np.clip(A, _TINY, None))) / A.shape[0])
 
-    def gradient(self, A, Y):
+    def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return -Y / np.clip(A, _TINY, None) / A.shape[0]
+
+    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_A = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # log-softmax
+        return float(-np.sum(Y * log_A) / z.shape[0])
+
+    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        delta = A - Y
+        delta /= A.shape[0]
+        return delta
+
+
+class BinaryCrossEntropy(Cost):
+    name = "binary_cross_entropy"
+    outputs = ("sigmoid",)
+
+    def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
+        log_a = np.log(np.clip(A, _TINY, None))
+        log_1ma = np.log(np.clip(1.0 - A, _TINY, None))
+        return float(-np.sum(Y * log_a + (1.0 - Y) * log_1ma) / A.shape[0])
+
+    def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return (-Y / np.clip(A, _TINY, None) + (1.0 - Y) / np.clip(1.0 - A, _TINY, None)) / A.shape[0]
+
+    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
+        # log a = -softplus(-z), log(1 - a) = -softplus(z): finite even where a rounds to 0 or 1.
+        return float(np.sum(Y * _softplus(-z) + (1.0 - Y) * _softplus(z)) / z.shape[0])
+
+    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        delta = A - Y
+        delta /= A.shape[0]
+        return delta
 
 
 class SquaredError(Cost):
     name = "squared_error"
 
-    def value(self, A, Y):
+    def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         return float(0.5 * np.sum((A - Y) ** 2) / A.shape[0])
 
-    def gradient(self, A, Y):
+    def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return (A - Y) / A.shape[0]
 
 
-COSTS = {"cross_entropy": CrossEntropy(), "squared_error": SquaredError()}
+COSTS: dict[str, Cost] = {c.name: c for c in (CrossEntropy(), BinaryCrossEntropy(), SquaredError())}
+
+
+def pairings() -> str:
+    """The valid cost/output pairings as one readable string, for error messages."""
+    parts = []
+    for cost in COSTS.values():
+        parts.append(
+            f"{cost.name!r} with " + ("any output" if cost.outputs is None else " or ".join(map(repr, cost.outputs)))
+        )
+    return "; ".join(parts)
 
 
 def get_cost(name: str) -> Cost:
-    """The cost called ``name``: ``cross_entropy`` or ``squared_error``."""
+    """The cost called ``name``: ``cross_entropy``, ``binary_cross_entropy`` or ``squared_error``."""
     return choose(name, COSTS, "cost")

@@ -6,6 +6,9 @@ import csv
 from importlib import resources
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._checks import fraction, labels, matrix, positive_int, seed_value
 
 FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
 CLASS_NAMES = ("setosa", "versicolor", "virginica")
@@ -25,64 +28,56 @@ def load_iris() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _labels(y, n_classes: int, name: str = "y") -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of integer labels, shape (m,); got shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not (np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
-            raise ValueError(f"{name} must hold integer labels 0..{n_classes - 1}; got dtype {y.dtype}")
-        y = y.astype(np.int64)
-    bad = (y < 0) | (y >= n_classes)
-    if np.any(bad):
-        raise ValueError(
-            f"{name} must hold labels in 0..{n_classes - 1}; got {sorted(set(y[bad].tolist()))[:5]}"
-        )
-    return y.astype(np.int64)
-
-
-def one_hot(y, n_classes: int) -> np.ndarray:
+def one_hot(y: ArrayLike, n_classes: int) -> np.ndarray:
     """Integer labels ``y`` (m,) to a one-hot float64 matrix (m, n_classes)."""
-    if not (isinstance(n_classes, (int, np.integer)) and n_classes > 0):
-        raise ValueError(f"n_classes must be a positive integer; got {n_classes!r}")
-    y = _labels(y, n_classes)
-    return np.eye(n_classes)[y]
+    n_classes = positive_int(n_classes, "n_classes")
+    return np.eye(n_classes)[labels(y, n_classes)]
 
 
-def train_test_split(X, y, test_fraction: float = 0.3, seed: int = 0):
+def train_test_split(
+    X: ArrayLike, y: ArrayLike, test_fraction: float = 0.3, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A stratified split: each class keeps its share in both parts.
 
-    ``X`` (m, n) and ``y`` (m,); returns ``X_train, X_test, y_train, y_test``. From each class,
-    ``round(test_fraction * class size)`` rows, chosen by a generator seeded with ``seed``, go to the
-    test part; both parts keep the original row order.
+    ``X`` (m, n) and ``y`` (m,) integer labels; returns ``X_train, X_test, y_train, y_test``. From
+    each class, ``round(test_fraction * class size)`` rows, chosen by a generator seeded with
+    ``seed``, go to the test part; both parts keep the original row order. A split that would leave
+    a class with no row on one side is refused with ``ValueError``.
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+    X = matrix(X, "X")
+    y = labels(y, name="y")
+    if X.shape[0] != y.shape[0]:
         raise ValueError(f"X must be (m, n) and y (m,) with the same m; got {X.shape} and {y.shape}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1; got {test_fraction}")
-    rng = np.random.default_rng(seed)
+    test_fraction = fraction(test_fraction, "test_fraction")
+    rng = np.random.default_rng(seed_value(seed))
     test = np.zeros(len(y), dtype=bool)
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
-        test[rng.choice(rows, size=int(round(test_fraction * len(rows))), replace=False)] = True
+        n_test = round(test_fraction * len(rows))
+        if not 0 < n_test < len(rows):
+            side = "test" if n_test == 0 else "training"
+            raise ValueError(
+                f"test_fraction={test_fraction} leaves class {c} ({len(rows)} rows) with no row in the {side} "
+                f"part; expected a fraction that puts at least one row of every class on each side"
+            )
+        test[rng.choice(rows, size=n_test, replace=False)] = True
     return X[~test], X[test], y[~test], y[test]
 
 
-def standardize(X_train, *others):
+def standardize(X_train: ArrayLike, *others: ArrayLike) -> np.ndarray | tuple[np.ndarray, ...]:
     """Centre and scale every column by the training rows' mean and standard deviation only.
 
-    Returns the scaled ``X_train`` followed by each array in ``others`` scaled the same way, so no
-    statistic of a test set leaks into training.
+    ``X_train`` (m, n) and each of ``others`` (k, n), all finite. Returns the scaled ``X_train``
+    alone, or, when ``others`` are given, a tuple of it followed by each array scaled the same way,
+    so no statistic of a test set leaks into training. A constant column is centred, not scaled.
     """
-    X_train = np.asarray(X_train, dtype=np.float64)
+    X_train = matrix(X_train, "X_train")
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     std = np.where(std == 0, 1.0, std)
     out = [(X_train - mean) / std]
-    for X in others:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != X_train.shape[1]:
-            raise ValueError(f"expected shape (m, {X_train.shape[1]}); got {X.shape}")
+    for k, X in enumerate(others):
+        X = matrix(X, f"others[{k}]")
+        if X.shape[1] != X_train.shape[1]:
+            raise ValueError(f"others[{k}] must have shape (m, {X_train.shape[1]}) like X_train; got {X.shape}")
         out.append((X - mean) / std)
     return tuple(out) if others else out[0]

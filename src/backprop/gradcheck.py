@@ -8,35 +8,48 @@ blow up on entries that are tiny in both (a dead ReLU, say); the array norm does
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._checks import as_batch, matching_targets
+from ._checks import as_batch, finite, float_array, matching_targets, positive_number
 from .jacobians import numerical_jacobian
+from .network import Network
 
 #: The one threshold for ``gradient_check``: a correct float64 gradient, checked away from any
 #: ReLU kink, comes out near 1e-10 or below; a wrong one (a transpose, a missing path) near 1e-1.
 TOLERANCE = 1e-7
 
 
-def relative_error(g, n) -> float:
-    """``||g - n|| / (||g|| + ||n||)`` over whole arrays (0 when both are all zeros)."""
-    g, n = np.asarray(g, dtype=np.float64), np.asarray(n, dtype=np.float64)
+def relative_error(g: ArrayLike, n: ArrayLike) -> float:
+    """``||g - n|| / (||g|| + ||n||)`` over whole arrays of the same shape (0 when both are all zeros).
+
+    Both must be finite: a NaN would make the error NaN, which compares false with any threshold.
+    """
+    g, n = finite(float_array(g, "g"), "g"), finite(float_array(n, "n"), "n")
     if g.shape != n.shape:
-        raise ValueError(f"cannot compare arrays of shapes {g.shape} and {n.shape}")
+        raise ValueError(f"g and n must have the same shape; got {g.shape} and {n.shape}")
     denom = np.linalg.norm(g) + np.linalg.norm(n)
     return 0.0 if denom == 0 else float(np.linalg.norm(g - n) / denom)
 
 
-def numerical_gradients(net, X, Y, h: float = 1e-5) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``dC/dW_l`` and ``dC/db_l`` by central differences, nudging one parameter at a time by ``+-h``."""
+def numerical_gradients(
+    net: Network, X: ArrayLike, Y: ArrayLike, h: float = 1e-5
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``dC/dW_l`` and ``dC/db_l`` by central differences, nudging one parameter at a time by ``+-h``.
+
+    ``X`` (m, n_inputs), ``Y`` (m, n_outputs); returns one pair per layer, shapes ``(W_l, b_l)``.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
+    h = positive_number(h, "h")
     X = as_batch(X, net.sizes[0], "X")
     Y = matching_targets(Y, X.shape[0], net.sizes[-1])
-    out = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in net.layers:
-        pair = []
+        pair: list[np.ndarray] = []
         for p in (layer.W, layer.b):
             saved = p.copy()
 
-            def cost(values, p=p):
+            def cost(values: np.ndarray, p: np.ndarray = p) -> float:
                 p[...] = values  # write into the network's own array, so forward sees the nudge
                 return net.cost(X, Y)
 
@@ -44,11 +57,17 @@ def numerical_gradients(net, X, Y, h: float = 1e-5) -> list[tuple[np.ndarray, np
                 pair.append(numerical_jacobian(cost, saved, h).reshape(p.shape))
             finally:
                 p[...] = saved
-        out.append(tuple(pair))
+        out.append((pair[0], pair[1]))
     return out
 
 
-def gradient_check(net, X, Y, grads=None, h: float = 1e-5) -> float:
+def gradient_check(
+    net: Network,
+    X: ArrayLike,
+    Y: ArrayLike,
+    grads: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    h: float = 1e-5,
+) -> float:
     """The largest ``relative_error`` between ``grads`` and central differences, over all W and b.
 
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
@@ -61,8 +80,4 @@ def gradient_check(net, X, Y, grads=None, h: float = 1e-5) -> float:
     if len(grads) != net.L:
         raise ValueError(f"grads must hold one (dC/dW, dC/db) pair per layer ({net.L}); got {len(grads)}")
     numeric = numerical_gradients(net, X, Y, h)
-    return max(
-        relative_error(g, n)
-        for pair, num_pair in zip(grads, numeric)
-        for g, n in zip(pair, num_pair)
-    )
+    return max(relative_error(g, n) for pair, num_pair in zip(grads, numeric) for g, n in zip(pair, num_pair))

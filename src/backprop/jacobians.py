@@ -13,22 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._checks import finite, float_array, positive_int, positive_number
 from .activations import get_activation
 
 
-def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x, h: float = 1e-6) -> np.ndarray:
+def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: float = 1e-6) -> np.ndarray:
     """Central-difference Jacobian of ``f`` at ``x``.
 
     ``x`` may have any shape; entries are taken in row-major (C) order, and so are the outputs of
     ``f``. Returns shape ``(f(x).size, x.size)``: entry ``[r, c] = d f_r / d x_c``, approximated by
-    ``(f(x + h e_c) - f(x - h e_c)) / (2 h)``, with an error of order ``h**2``.
+    ``(f(x + h e_c) - f(x - h e_c)) / (2 h)``, with an error of order ``h**2``; ``h`` must be a
+    positive finite number.
     """
-    x = np.array(x, dtype=np.float64)
+    if not callable(f):
+        raise TypeError(f"f must be a function of one array; got {f!r}")
+    h = positive_number(h, "h")
+    x = np.array(float_array(x, "x"), dtype=np.float64, copy=True)
     if x.size == 0:
         raise ValueError("x is empty; expected at least one entry to differentiate with respect to")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or inf; expected finite values only")
+    finite(x, "x")
     flat = x.reshape(-1)  # a view: perturbing flat perturbs x
     n_out = np.asarray(f(x), dtype=np.float64).size
     J = np.empty((n_out, flat.size))
@@ -43,9 +48,9 @@ def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x, h: float = 1e-6
     return J
 
 
-def _row(v, name: str) -> np.ndarray:
+def _row(v: ArrayLike, name: str) -> np.ndarray:
     """One observation as a 1-D array: accepts shape (n,) or the row vector (1, n)."""
-    v = np.asarray(v, dtype=np.float64)
+    v = finite(float_array(v, name), name)
     if v.ndim == 2 and v.shape[0] == 1:
         return v[0]
     if v.ndim != 1:
@@ -53,27 +58,26 @@ def _row(v, name: str) -> np.ndarray:
     return v
 
 
-def jacobian_z_wrt_a_prev(W) -> np.ndarray:
+def jacobian_z_wrt_a_prev(W: ArrayLike) -> np.ndarray:
     """``d z / d a_prev`` for ``z = a_prev W^T + b``: the weight matrix itself, shape (i, j)."""
-    W = np.asarray(W, dtype=np.float64)
+    W = float_array(W, "W")
     if W.ndim != 2:
         raise ValueError(f"W must be a matrix of shape (i, j); got shape {W.shape}")
     return W.copy()
 
 
-def jacobian_z_wrt_W(a_prev, n_neurons: int) -> np.ndarray:
+def jacobian_z_wrt_W(a_prev: ArrayLike, n_neurons: int) -> np.ndarray:
     """``d z / d W`` for one observation, shape (i, i*j), ``W`` flattened row-major.
 
     ``d z_k / d W[r, c] = a_prev[c]`` when ``r == k`` and 0 otherwise: a block-diagonal layout
     with the same ``a_prev`` (shape (j,) or (1, j)) in every block.
     """
     a_prev = _row(a_prev, "a_prev")
-    if not (isinstance(n_neurons, (int, np.integer)) and n_neurons > 0):
-        raise ValueError(f"n_neurons must be a positive integer; got {n_neurons!r}")
+    n_neurons = positive_int(n_neurons, "n_neurons")
     return np.kron(np.eye(n_neurons), a_prev)
 
 
-def jacobian_a_wrt_z(activation: str, z) -> np.ndarray:
+def jacobian_a_wrt_z(activation: str, z: ArrayLike) -> np.ndarray:
     """``d a / d z`` of the named activation at one observation ``z`` (shape (i,) or (1, i)): (i, i)."""
     act = get_activation(activation)
     z = _row(z, "z")

@@ -32,7 +32,10 @@ class Layer:
         self.n_neurons, self.n_inputs = np.shape(W)
         self.W, self.b = W, b
         self.activation = activation
-        self.a_prev = self.z = self.a = self.delta = None
+        self.a_prev: np.ndarray | None = None
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
         self._check_parameters()
 
     def _check_parameters(self) -> None:
@@ -54,16 +57,19 @@ class Layer:
         """
         self._check_parameters()
         self.a_prev = a_prev
-        self.z = a_prev @ self.W.T
-        self.z += self.b  # in place: no second (m, i) array
-        self.a = self.activation.value(self.z)
-        return self.a
+        z = a_prev @ self.W.T
+        z += self.b  # in place: no second (m, i) array
+        self.z = z
+        self.a = a = self.activation.value(z)
+        return a
 
     def gradients(self, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Store ``delta = dC/dz`` (m, i) and return ``(dC/dW, dC/db)`` of shapes (i, j) and (i,).
 
         ``delta^T a_prev`` sums the outer products ``delta_r^T a_prev_r`` over the rows of the batch.
         """
+        if self.a_prev is None:
+            raise ValueError("gradients needs a forward pass first")
         self.delta = delta
         return delta.T @ self.a_prev, delta.sum(axis=0)
 

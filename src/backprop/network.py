@@ -2,8 +2,8 @@
 
 The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, i)):
 
-* output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy this
-  collapses to ``(a_L - y) / m``;
+* output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy (and sigmoid
+  with binary cross-entropy) this collapses to ``(a_L - y) / m``, the cost's fused path;
 * hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
 * every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
 """
@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._checks import as_batch, choose, matching_targets
-from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from ._checks import as_batch, matching_targets, positive_int, seed_value
+from .activations import HIDDEN, OUTPUT, get_activation
 from .costs import get_cost
 from .layers import Layer
-
-DEFAULT_COST = {"softmax": "cross_entropy", "sigmoid": "squared_error", "identity": "squared_error"}
 
 
 class Network:
@@ -33,13 +32,16 @@ class Network:
         The hidden activation(s): ``"relu"``, ``"sigmoid"``, ``"tanh"`` or ``"identity"``, one name
         for all hidden layers or a list with one name per hidden layer.
     output : str
-        ``"softmax"``, ``"sigmoid"`` or ``"identity"``.
+        ``"softmax"``, ``"sigmoid"`` or ``"identity"`` (any registered activation whose ``roles``
+        include ``"output"``).
     cost : str, optional
-        ``"cross_entropy"`` or ``"squared_error"``; by default cross-entropy for a softmax output
-        and squared error otherwise.
-    seed : int
+        ``"cross_entropy"`` (softmax output only), ``"binary_cross_entropy"`` (sigmoid output only)
+        or ``"squared_error"`` (any output); by default the output activation's ``default_cost``:
+        cross-entropy for softmax, squared error for sigmoid and identity.
+    seed : int or None
         Seeds the weight initialisation: ``W_l ~ N(0, init_gain / j)`` with the layer's
         ``Activation.init_gain`` (2 for ReLU, He; 1 otherwise, LeCun); biases start at zero.
+        ``None`` draws fresh randomness, so every call gives different weights.
 
     Notes
     -----
@@ -53,34 +55,33 @@ class Network:
         hidden: str | Sequence[str] = "relu",
         output: str = "softmax",
         cost: str | None = None,
-        seed: int = 0,
+        seed: int | None = 0,
     ):
-        sizes = list(sizes)
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+            raise TypeError(f"sizes must be a list of layer sizes such as [4, 5, 3]; got {sizes!r}")
+        sizes = [positive_int(n, f"sizes[{k}]") for k, n in enumerate(sizes)]
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least 2 entries (inputs, outputs); got {sizes}")
-        if not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
-            raise ValueError(f"every size must be a positive integer; got {sizes}")
         n_hidden = len(sizes) - 2
-        names = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+        if isinstance(hidden, str):
+            names = [hidden] * n_hidden
+        elif isinstance(hidden, Sequence):
+            names = list(hidden)
+        else:
+            raise TypeError(f"hidden must be an activation name or a list of names; got {hidden!r}")
         if len(names) != n_hidden:
             raise ValueError(
                 f"hidden lists {len(names)} activation names but sizes {sizes} has {n_hidden} hidden layers"
             )
-        for name in names:
-            choose(name, dict.fromkeys(HIDDEN_ACTIVATIONS), "hidden activation")
-        choose(output, dict.fromkeys(OUTPUT_ACTIVATIONS), "output activation")
-        if cost == "cross_entropy" and output == "identity":
-            raise ValueError(
-                "cost 'cross_entropy' takes the log of the outputs, so it needs probabilities: "
-                "use output 'softmax' or 'sigmoid' (or cost 'squared_error'); got output 'identity'"
-            )
+        activations = [get_activation(name, HIDDEN) for name in names]
+        out = get_activation(output, OUTPUT)
+        self.cost_function = get_cost(cost if cost is not None else out.default_cost)
+        self.cost_function.check_output(out.name)
         self.sizes = sizes
-        self.cost_function = get_cost(cost if cost is not None else DEFAULT_COST[output])
 
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed_value(seed))
         self.layers: list[Layer] = []
-        for j, i, name in zip(sizes[:-1], sizes[1:], names + [output]):
-            activation = get_activation(name)
+        for j, i, activation in zip(sizes[:-1], sizes[1:], activations + [out]):
             W = rng.normal(0.0, np.sqrt(activation.init_gain / j), size=(i, j))
             self.layers.append(Layer(W, np.zeros(i), activation))
 
@@ -91,41 +92,45 @@ class Network:
 
     def layer(self, l: int) -> Layer:
         """Layer ``l`` in the text's numbering, ``1 <= l <= L`` (``a_0`` is the input ``x``)."""
+        if isinstance(l, bool) or not isinstance(l, (int, np.integer)):
+            raise TypeError(f"layer index must be an integer between 1 and {self.L}; got {l!r}")
         if not 1 <= l <= self.L:
             raise ValueError(f"layer index must be between 1 and {self.L}; got {l}")
         return self.layers[l - 1]
 
     @property
-    def uses_softmax_cross_entropy(self) -> bool:
-        return self.layers[-1].activation.name == "softmax" and self.cost_function.name == "cross_entropy"
+    def uses_fused_output(self) -> bool:
+        """True when the cost has a fused path from the output logits (softmax + cross-entropy,
+        sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``."""
+        return self.cost_function.fused
 
-    def forward(self, X) -> np.ndarray:
+    def forward(self, X: ArrayLike) -> np.ndarray:
         """The forward pass for a batch ``X`` of shape (m, n_inputs); returns ``a_L``, shape (m, n_outputs)."""
         a = as_batch(X, self.sizes[0], "X")
         for layer in self.layers:
             a = layer.forward(a)
         return a
 
-    def cost(self, X, Y) -> float:
+    def cost(self, X: ArrayLike, Y: ArrayLike) -> float:
         """The cost of the batch, averaged over its m rows; ``Y`` has shape (m, n_outputs)."""
         A = self.forward(X)
         Y = matching_targets(Y, A.shape[0], self.sizes[-1])
-        if self.uses_softmax_cross_entropy:
-            # log-softmax of z: finite even where a probability underflows to 0.
-            log_A = self.layers[-1].activation.log_value(self.layers[-1].z)
-            return float(-np.sum(Y * log_A) / A.shape[0])
+        if self.uses_fused_output:
+            # From the logits z: finite even where a probability underflows to 0.
+            z = self.layers[-1].z
+            assert z is not None  # set by the forward pass above
+            return self.cost_function.value_from_logits(z, Y)
         return self.cost_function.value(A, Y)
 
-    def backward(self, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+    def backward(self, Y: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate from the last forward pass; returns ``[(dC/dW_l, dC/db_l), ...]`` for l = 1..L."""
         out = self.layers[-1]
         if out.a is None:
             raise ValueError("backward needs a forward pass first; call gradients(X, Y) instead")
         A = out.a
         Y = matching_targets(Y, A.shape[0], self.sizes[-1])
-        if self.uses_softmax_cross_entropy:
-            delta = A - Y
-            delta /= A.shape[0]
+        if self.uses_fused_output:
+            delta = self.cost_function.output_delta(A, Y)
         else:
             delta = out.activation.backward(self.cost_function.gradient(A, Y), A)
 
@@ -135,15 +140,16 @@ class Network:
             grads.append(layer.gradients(delta))
             if l > 1:
                 prev = self.layer(l - 1)
+                assert prev.a is not None  # every layer ran in the forward pass
                 delta = prev.activation.backward(delta @ layer.W, prev.a)
         return grads[::-1]
 
-    def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+    def gradients(self, X: ArrayLike, Y: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """``dC/dW_l`` and ``dC/db_l`` for every layer, same shapes as ``(W_l, b_l)``."""
         self.forward(X)
         return self.backward(Y)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The index of the largest output for each row, shape (m,)."""
         return np.argmax(self.forward(X), axis=1)
 

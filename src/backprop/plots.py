@@ -32,8 +32,9 @@ class Figure(_MplFigure):
     def png_bytes(self, dpi: int = 100) -> bytes:
         """The figure as PNG bytes on white, with ``alt_text`` as the PNG's Description."""
         buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=dpi, facecolor="white",
-                     metadata={"Description": self.alt_text, "Software": None})
+        self.savefig(
+            buf, format="png", dpi=dpi, facecolor="white", metadata={"Description": self.alt_text, "Software": None}
+        )
         return buf.getvalue()
 
     def _repr_png_(self) -> bytes:
@@ -54,8 +55,14 @@ def draw_network(net, input_names=None, title: str | None = None) -> Figure:
         for i in range(layer.n_neurons):
             for j in range(layer.n_inputs):
                 w = layer.W[i, j]
-                ax.plot([l - 1, l], [ys[l - 1][j], ys[l][i]], color="#1f5fbf" if w > 0 else "#c0392b",
-                        lw=0.4 + 2.6 * abs(w) / w_max, alpha=0.75, zorder=1)
+                ax.plot(
+                    [l - 1, l],
+                    [ys[l - 1][j], ys[l][i]],
+                    color="#1f5fbf" if w > 0 else "#c0392b",
+                    lw=0.4 + 2.6 * abs(w) / w_max,
+                    alpha=0.75,
+                    zorder=1,
+                )
     for l, y_l in enumerate(ys):
         name = "input x" if l == 0 else (f"output (layer {l})" if l == len(sizes) - 1 else f"hidden (layer {l})")
         act = "" if l == 0 else f"\n{net.layers[l - 1].activation.name}"
@@ -85,18 +92,20 @@ def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None,
     J = np.asarray(J, dtype=np.float64)
     if J.ndim != 2:
         raise ValueError(f"J must be a matrix; got shape {J.shape}")
-    fig = Figure(figsize=(max(3.2, 0.55 * J.shape[1] + 2.2), max(2.6, 0.55 * J.shape[0] + 1.6)),
-                 layout="constrained")
+    fig = Figure(figsize=(max(3.2, 0.55 * J.shape[1] + 2.2), max(2.6, 0.55 * J.shape[0] + 1.6)), layout="constrained")
     ax = fig.add_subplot()
     lim = float(np.abs(J).max()) or 1.0
     im = ax.imshow(J, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
     for (r, c), v in np.ndenumerate(J):
         if v != 0:
             ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7)
-    ax.set_xticks(range(J.shape[1]), col_names if col_names is not None else range(1, J.shape[1] + 1),
-                  fontsize=7, rotation=90 if J.shape[1] > 8 else 0)
-    ax.set_yticks(range(J.shape[0]), row_names if row_names is not None else range(1, J.shape[0] + 1),
-                  fontsize=8)
+    ax.set_xticks(
+        range(J.shape[1]),
+        col_names if col_names is not None else range(1, J.shape[1] + 1),
+        fontsize=7,
+        rotation=90 if J.shape[1] > 8 else 0,
+    )
+    ax.set_yticks(range(J.shape[0]), row_names if row_names is not None else range(1, J.shape[0] + 1), fontsize=8)
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(f"{title}  ({J.shape[0]} x {J.shape[1]})", fontsize=10)
@@ -156,10 +165,12 @@ def plot_history(history, title: str = "Training on iris") -> Figure:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    fig.alt_text = (f"{title}. Left: cost per epoch, falling from {history.loss[0]:.2f} to "
-                    f"{history.loss[-1]:.2f} on the training set. Right: accuracy per epoch, ending at "
-                    f"{history.accuracy[-1]:.1%} on the training set"
-                    + (f" and {history.test_accuracy[-1]:.1%} on the test set." if history.test_accuracy else "."))
+    fig.alt_text = (
+        f"{title}. Left: cost per epoch, falling from {history.loss[0]:.2f} to "
+        f"{history.loss[-1]:.2f} on the training set. Right: accuracy per epoch, ending at "
+        f"{history.accuracy[-1]:.1%} on the training set"
+        + (f" and {history.test_accuracy[-1]:.1%} on the test set." if history.test_accuracy else ".")
+    )
     return fig
 
 
@@ -175,14 +186,25 @@ def plot_confusion(C, class_names=CLASS_NAMES, title: str = "Confusion matrix (t
     ax.set_yticks(range(len(class_names)), class_names)
     ax.set(xlabel="predicted species", ylabel="true species", title=title)
     fig.colorbar(im, ax=ax, shrink=0.8, label="flowers")
-    cells = "; ".join(f"{class_names[t]} predicted as {class_names[p]}: {C[t, p]}"
-                      for t in range(len(C)) for p in range(len(C)) if C[t, p])
+    cells = "; ".join(
+        f"{class_names[t]} predicted as {class_names[p]}: {C[t, p]}"
+        for t in range(len(C))
+        for p in range(len(C))
+        if C[t, p]
+    )
     fig.alt_text = f"{title}. {cells}."
     return fig
 
 
-def plot_decision_regions(net, X2, y, feature_names=("petal length (cm)", "petal width (cm)"),
-                          transform=None, class_names=CLASS_NAMES, title: str = "Decision regions") -> Figure:
+def plot_decision_regions(
+    net,
+    X2,
+    y,
+    feature_names=("petal length (cm)", "petal width (cm)"),
+    transform=None,
+    class_names=CLASS_NAMES,
+    title: str = "Decision regions",
+) -> Figure:
     """The class ``net`` predicts over a grid of two features, with the data points on top.
 
     ``X2`` (m, 2) holds the points in their original units; ``transform`` (optional) maps such
@@ -190,8 +212,10 @@ def plot_decision_regions(net, X2, y, feature_names=("petal length (cm)", "petal
     """
     X2 = np.asarray(X2, dtype=np.float64)
     pad = 0.5
-    g0, g1 = np.meshgrid(np.linspace(X2[:, 0].min() - pad, X2[:, 0].max() + pad, 300),
-                         np.linspace(X2[:, 1].min() - pad, X2[:, 1].max() + pad, 300))
+    g0, g1 = np.meshgrid(
+        np.linspace(X2[:, 0].min() - pad, X2[:, 0].max() + pad, 300),
+        np.linspace(X2[:, 1].min() - pad, X2[:, 1].max() + pad, 300),
+    )
     grid = np.column_stack([g0.ravel(), g1.ravel()])
     pred = net.predict(transform(grid) if transform else grid).reshape(g0.shape)
     colours = ["#4c72b0", "#dd8452", "#55a868"]
@@ -203,8 +227,10 @@ def plot_decision_regions(net, X2, y, feature_names=("petal length (cm)", "petal
         ax.scatter(pts[:, 0], pts[:, 1], color=colours[k], edgecolors="black", s=28, label=name)
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
-    fig.alt_text = (f"{title}: coloured regions show the class predicted over the plane of "
-                    f"{feature_names[0]} and {feature_names[1]}, with the data points drawn on top")
+    fig.alt_text = (
+        f"{title}: coloured regions show the class predicted over the plane of "
+        f"{feature_names[0]} and {feature_names[1]}, with the data points drawn on top"
+    )
     return fig
 
 

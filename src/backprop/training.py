@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._checks import as_batch, matching_targets
+from ._checks import as_batch, matching_targets, non_negative_int, positive_int, positive_number, seed_value
 from .metrics import accuracy
+from .network import Network
 
 
 @dataclass
@@ -15,7 +17,8 @@ class History:
     """Per-epoch measurements, each list with one entry per epoch.
 
     ``loss`` and ``accuracy`` are on the whole training set after the epoch; ``test_loss`` and
-    ``test_accuracy`` on the validation set, and stay empty when none was given. Accuracy counts a
+    ``test_accuracy`` on the test set passed as ``train(..., test=(X_test, Y_test))``, and stay
+    empty when none was given. Accuracy counts a
     row as right when its largest output sits where its one-hot target has the 1.
     """
 
@@ -29,61 +32,94 @@ class History:
         return len(self.loss)
 
 
-def sgd_update(net, grads, learning_rate: float) -> None:
+def sgd_update(net: Network, grads: list[tuple[np.ndarray, np.ndarray]], learning_rate: float) -> None:
     """One gradient-descent step in place: ``W_l -= learning_rate * dC/dW_l``, and the same for ``b_l``."""
     for layer, (dW, db) in zip(net.layers, grads):
         layer.W -= learning_rate * dW
         layer.b -= learning_rate * db
 
 
-def _measure(net, X, Y) -> tuple[float, float]:
+def _measure(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
     cost = net.cost(X, Y)  # runs the forward pass, so the prediction below reuses it
-    return cost, accuracy(np.argmax(Y, axis=1), np.argmax(net.layers[-1].a, axis=1))
+    A = net.layers[-1].a
+    assert A is not None
+    return cost, accuracy(np.argmax(Y, axis=1), np.argmax(A, axis=1))
 
 
 def train(
-    net,
-    X,
-    Y,
+    net: Network,
+    X: ArrayLike,
+    Y: ArrayLike,
     epochs: int = 200,
     learning_rate: float = 0.1,
     batch_size: int = 16,
-    seed: int = 0,
-    validation=None,
+    seed: int | None = 0,
+    test: tuple[ArrayLike, ArrayLike] | None = None,
     print_every: int = 0,
 ) -> History:
     """Train ``net`` in place with mini-batch SGD: ``W <- W - learning_rate * dC/dW`` per batch.
 
-    ``X`` (m, n_inputs) and ``Y`` (m, n_outputs). Each epoch shuffles the rows with a generator
-    seeded by ``seed`` and walks through them ``batch_size`` at a time (the last batch may be
-    smaller). ``validation=(X_test, Y_test)`` records test loss and accuracy too. ``print_every=k``
-    prints one line every k epochs. Returns a ``History``.
+    Parameters
+    ----------
+    net : Network
+        Trained in place.
+    X, Y : array_like of shape (m, n_inputs) and (m, n_outputs)
+        The training rows and their (one-hot) targets.
+    epochs, batch_size : int
+        Positive integers. Each epoch shuffles the rows with a generator seeded by ``seed`` and
+        walks through all of them ``batch_size`` at a time; the last batch may be smaller, and no
+        row is dropped.
+    learning_rate : float
+        A positive finite number.
+    seed : int or None
+        Seeds the shuffling (``None``: fresh randomness on every call).
+    test : (X_test, Y_test), optional
+        A held-out set: its loss and accuracy are recorded after every epoch too.
+    print_every : int
+        ``k > 0`` prints one line every ``k`` epochs; 0 prints nothing.
+
+    Returns
+    -------
+    History
+        One entry per epoch. Training stops with ``ValueError`` at the first epoch whose loss is
+        not finite (a learning rate too large makes the weights blow up).
     """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
     X = as_batch(X, net.sizes[0], "X")
     Y = matching_targets(Y, X.shape[0], net.sizes[-1])
-    if validation is not None:
-        X_val = as_batch(validation[0], net.sizes[0], "X_test")
-        Y_val = matching_targets(validation[1], X_val.shape[0], net.sizes[-1], "Y_test")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not (isinstance(value, (int, np.integer)) and value > 0):
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number; got {learning_rate!r}")
+    if test is not None:
+        if not (isinstance(test, (tuple, list)) and len(test) == 2):
+            got = f"a {type(test).__name__} of length {len(test)}" if isinstance(test, (tuple, list)) else repr(test)
+            raise ValueError(f"test must be a pair (X_test, Y_test); got {got}")
+        X_test = as_batch(test[0], net.sizes[0], "X_test")
+        Y_test = matching_targets(test[1], X_test.shape[0], net.sizes[-1], "Y_test")
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
+    learning_rate = positive_number(learning_rate, "learning_rate")
+    print_every = non_negative_int(print_every, "print_every")
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_value(seed))
     history = History()
     m = X.shape[0]
     for epoch in range(1, epochs + 1):
         order = rng.permutation(m)
-        for start in range(0, m, batch_size):
-            rows = order[start:start + batch_size]
-            sgd_update(net, net.gradients(X[rows], Y[rows]), learning_rate)
-        loss, acc = _measure(net, X, Y)
+        # Diverging weights overflow on the way; the check below turns that into one clear error.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for start in range(0, m, batch_size):
+                rows = order[start : start + batch_size]
+                sgd_update(net, net.gradients(X[rows], Y[rows]), learning_rate)
+            loss, acc = _measure(net, X, Y)
+        if not np.isfinite(loss):
+            raise ValueError(
+                f"the training loss became {loss} at epoch {epoch} of {epochs} (learning_rate={learning_rate}): "
+                f"the weights diverged; try a smaller learning_rate"
+            )
         history.loss.append(loss)
         history.accuracy.append(acc)
         line = f"epoch {epoch:4d}  loss {loss:.4f}  acc {acc:.3f}"
-        if validation is not None:
-            test_loss, test_acc = _measure(net, X_val, Y_val)
+        if test is not None:
+            test_loss, test_acc = _measure(net, X_test, Y_test)
             history.test_loss.append(test_loss)
             history.test_accuracy.append(test_acc)
             line += f"  test loss {test_loss:.4f}  test acc {test_acc:.3f}"

@@ -1,0 +1,62 @@
+"""The release: `python -m build` makes an sdist and a wheel that pass `twine check`, and the
+wheel alone, installed in a fresh virtual environment with no source tree in sight, runs the
+README's ten-line example (the iris CSV travels inside the wheel)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import backprop as bp
+from conftest import ROOT
+
+pytest.importorskip("build", reason="pip install build (part of the test extra)")
+
+
+def _run(args: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900, **kw)
+    assert result.returncode == 0, (args, result.stdout[-3000:], result.stderr[-3000:])
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out)
+    return out
+
+
+def readme_example() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## The package in ten lines", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S)[1]
+
+
+def test_build_makes_an_sdist_and_a_wheel_that_pass_twine_check(dist):
+    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1
+    assert f"-{bp.__version__}-" in wheels[0].name and sdists[0].name.endswith(f"-{bp.__version__}.tar.gz")
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "backprop/data/iris.csv" in names and "backprop/__init__.py" in names
+    pytest.importorskip("twine", reason="pip install twine (part of the test extra)")
+    _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, wheels + sdists)], cwd=dist)
+
+
+def test_the_wheel_alone_runs_the_readme_example(dist, tmp_path):
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    python = venv / "bin" / "python"
+    wheel = next(dist.glob("*.whl"))
+    _run([str(python), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    example = readme_example() + "\nimport backprop\nprint(backprop.__file__)\n"
+    # -I: isolated mode, so neither the current folder nor PYTHONPATH can put the source tree on sys.path.
+    result = _run([str(python), "-I", "-c", example], cwd=work)
+    installed = Path(result.stdout.strip().splitlines()[-1])
+    assert installed.is_relative_to(venv) and not installed.is_relative_to(ROOT)

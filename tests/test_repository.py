@@ -1,0 +1,100 @@
+"""The repository's own checks: lint, format and types, the pytest configuration that runs the
+pages, the fast import, and the version written in one place."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_codeblocks import extract_from_file
+
+import backprop as bp
+from conftest import ROOT, markdown_files
+
+# Files another branch is still editing: the integrator runs `ruff format` over the whole tree
+# after merging and then empties this tuple, so that lint and format cover every file.
+NOT_YET_FORMATTED = (
+    "docs/hooks",
+    "docs/notebooks/iris.py",
+    "tests/test_browser.py",
+    "tests/test_site_hooks.py",
+)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def _tool(name: str) -> str:
+    # The tool installed beside the Python running the tests (the test extra), else one on PATH.
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (it is part of the test extra)")
+    return path
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff(command):
+    excluded = [arg for path in NOT_YET_FORMATTED for arg in ("--extend-exclude", path)]
+    result = _run(_tool("ruff"), *command, *excluded, ".")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_mypy_on_src():
+    result = _run(sys.executable, "-m", "mypy")  # files = ["src/backprop"] in pyproject.toml
+    if "No module named mypy" in result.stderr:
+        pytest.skip("mypy is not installed (it is part of the test extra)")
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_pytest_collects_every_python_block_of_the_pages():
+    """pytest-codeblocks must collect each ```python block of docs/ and README.md: if the
+    configuration were ignored (an older pytest, a renamed table), the pages would not run."""
+    result = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-3000:]
+    collected = result.stdout.splitlines()
+    for path in markdown_files():
+        expected = sum(block.syntax == "python" for block in extract_from_file(path))
+        rel = path.relative_to(ROOT).as_posix()
+        found = sum(line.startswith(f"{rel}::") for line in collected)
+        assert found == expected, f"{rel}: {found} of {expected} python blocks collected"
+    assert sum("docs/" in line and ".md::" in line for line in collected) >= 20
+
+
+def test_the_pytest_that_reads_the_configuration_is_required():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    floor = re.search(r'"pytest>=(\d+)', pyproject)
+    assert "[tool.pytest]" in pyproject and floor and int(floor[1]) >= 9  # [tool.pytest] is read from pytest 9
+    assert 'minversion = "9.0"' in pyproject
+
+
+def test_import_is_fast_because_plots_load_lazily():
+    code = (
+        "import sys, backprop as bp\n"
+        "assert 'matplotlib' not in sys.modules, 'import backprop loaded matplotlib'\n"
+        "assert bp.plots.Figure.__module__ == 'backprop.plots'\n"
+        "assert 'matplotlib' in sys.modules\n"
+        "from backprop import plots\n"
+        "assert plots is bp.plots\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'plotz'"):
+        bp.plotz  # noqa: B018
+
+
+def test_version_is_written_once():
+    assert importlib.metadata.version("backprop-derived") == bp.__version__
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = pyproject.split("\n[project]\n", 1)[1].split("\n[", 1)[0]  # the [project] table alone
+    assert 'dynamic = ["version"]' in project and not re.search(r"^version\s*=", project, re.M)
+    assert 'version = { attr = "backprop.__version__" }' in pyproject
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert f"version: {bp.__version__}" in citation
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {bp.__version__}" in changelog
