@@ -24,6 +24,7 @@ from numbers import Real
 from typing import Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import matching_targets
 
@@ -54,7 +55,7 @@ class Tensor:
 
     __array_ufunc__ = None  # `ndarray * Tensor` must not turn into an object array: refuse it instead
 
-    def __init__(self, data, requires_grad: bool = False):
+    def __init__(self, data: ArrayLike, requires_grad: bool = False):
         if isinstance(data, Tensor):
             raise TypeError("data is already a Tensor; use it directly, or pass its .data to copy it")
         if not isinstance(requires_grad, bool):
@@ -210,7 +211,7 @@ class Tensor:
             node.grad = None
 
 
-def softmax_cross_entropy(logits: Tensor, Y) -> Tensor:
+def softmax_cross_entropy(logits: Tensor, Y: ArrayLike) -> Tensor:
     """Mean cross-entropy ``-(1/m) sum_r sum_k Y_rk log softmax(z_r)_k`` of logits ``(m, n)``.
 
     Parameters

@@ -13,11 +13,13 @@ one activation derivative per layer on its way back. Two measurements follow fro
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_batch, matching_targets
+from .network import Network
 
 
-def gradient_norms(net, X, Y) -> np.ndarray:
+def gradient_norms(net: Network, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     """The Frobenius norm of ``dC/dW_l`` for each layer, ``l = 1..L``.
 
     Parameters
@@ -40,7 +42,7 @@ def gradient_norms(net, X, Y) -> np.ndarray:
     return np.array([np.linalg.norm(dW) for dW, _ in net.gradients(X, Y)])
 
 
-def dead_units(net, X) -> list[np.ndarray]:
+def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
     """Which hidden units pass no gradient for any row of ``X``.
 
     A unit is dead on ``X`` when its activation derivative ``sigma'(z)`` is zero for every row: for
