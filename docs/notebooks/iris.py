@@ -86,9 +86,15 @@ assert np.all((net.layer(1).z > 0).any(axis=0))  # no hidden neuron is dead for 
 
 # %%
 history = bp.train(
-    net, X_train_s, Y_train,
-    epochs=200, learning_rate=0.1, batch_size=16, seed=0,
-    test=(X_test_s, Y_test), print_every=25,
+    net,
+    X_train_s,
+    Y_train,
+    epochs=200,
+    learning_rate=0.1,
+    batch_size=16,
+    seed=0,
+    test=(X_test_s, Y_test),
+    print_every=25,
 )
 
 # %% [markdown]
@@ -105,8 +111,8 @@ history = bp.train(
 
 # %%
 test_acc = np.array(history.test_accuracy)
-assert test_acc[24] == 1.0 and test_acc[49] == 1.0          # epochs 25 and 50
-late = np.rint(test_acc[99:] * 45).astype(int)               # flowers right, epochs 100 to 200
+assert test_acc[24] == 1.0 and test_acc[49] == 1.0  # epochs 25 and 50
+late = np.rint(test_acc[99:] * 45).astype(int)  # flowers right, epochs 100 to 200
 np.testing.assert_allclose(late / 45, test_acc[99:], atol=1e-12)
 assert sorted(set(late)) == [43, 44, 45] and len(late) == 101 and np.sum(late == 43) == 92
 assert sorted({round(v, 3) for v in test_acc[99:]}) == [0.956, 0.978, 1.0]
@@ -151,7 +157,9 @@ bp.train(petal_net, P_train, Y_train, epochs=200, learning_rate=0.1, batch_size=
 petal_accuracy = bp.accuracy(y_test, petal_net.predict(P_test))
 print(f"test accuracy from the petals alone: {petal_accuracy:.3f}")
 bp.plots.plot_decision_regions(
-    petal_net, X[:, petal], y,
+    petal_net,
+    X[:, petal],
+    y,
     feature_names=("petal length (cm)", "petal width (cm)"),
     transform=lambda P: (P - mean) / std,
     title="2-5-3 network on the petals: predicted species",
@@ -174,6 +182,8 @@ assert round((petal_accuracy - four_feature_accuracy) * len(y_test)) == 2
 
 # %%
 test_accuracy = bp.accuracy(y_test, net.predict(X_test_s))
-print(f"final test accuracy of the 4-5-3 network: {test_accuracy:.3f} "
-      f"({int(round(test_accuracy * len(y_test)))} of {len(y_test)} flowers)")
+print(
+    f"final test accuracy of the 4-5-3 network: {test_accuracy:.3f} "
+    f"({round(test_accuracy * len(y_test))} of {len(y_test)} flowers)"
+)
 assert test_accuracy >= 0.93
