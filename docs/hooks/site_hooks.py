@@ -100,8 +100,9 @@ def _training_figures(bp, X) -> dict[str, object]:
             z_100, {"one-hot": [0.0, 0.0, 1.0], "label smoothing": smoothed},
             title="Flower 100: paths from z_c to C through a_k"),
         "gradient-layouts.png": bp.plots.plot_gradient_layouts(
-            {"this site, W (out, in)": dW1, "Nielsen, w (out, in)": dW1, "D2L and CS231n, W (in, out)": dW1.T},
-            title="dC/dW_1 of the 4-5-3 network in three layouts"),
+            {"this site's W_1 (out, in)": dW1, "as Nielsen's w^1 (out, in)": dW1,
+             "as the batch code's W (in, out)": dW1.T},
+            title="The package's dC/dW_1 of the 4-5-3 network, stored in three layouts"),
         "gradient-norms.png": bp.plots.plot_gradient_norms(
             {"10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
              "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y)},
