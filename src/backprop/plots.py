@@ -288,9 +288,10 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
                         fontsize=10, color="#1f5fbf", arrowprops={"arrowstyle": "->", "color": "#1f5fbf"})
         n_paths = len(hidden_on_path) * n_out
         n_dead = sum(not active[p] for p in hidden_on_path) * n_out
-        what = f"hidden weight w^[1]_{i}{j}" if source == "weight" else f"input x_{input_index}"
-        ax.set_title(f"{n_paths} paths from {what} to C" + (f" ({n_dead} through a switched-off ReLU, dashed)"
-                                                             if n_dead else ""), fontsize=10)
+        what = f"hidden weight w_{i}{j} of layer 1" if source == "weight" else f"input x_{input_index}"
+        shown = f"hidden weight $w^{{[1]}}_{{{i}{j}}}$" if source == "weight" else f"input $x_{{{input_index}}}$"
+        ax.set_title(f"{n_paths} paths from {shown} to $C$" + (f" ({n_dead} through a switched-off ReLU, dashed)"
+                                                                if n_dead else ""), fontsize=10)
         ax.set_xlim(-0.5, 4.5)
         ax.set_ylim(-(max(n for _, n in cols) + 1) / 2, (max(n for _, n in cols) + 1) / 2 + 0.6)
         ax.set_axis_off()
