@@ -120,3 +120,14 @@ def test_caption_placeholder_is_filled_inside_its_figure():
     out = site_hooks.fill_figures(text, "page.md")
     fig = site_hooks.figures()["jacobian-relu.png"]
     assert f"<figcaption>{fig.caption}.</figcaption>" in out and f"![{fig.alt_text}]" in out
+
+
+def test_paths_figure_dashes_every_edge_of_a_dead_path():
+    net, _, z = _flower_100()
+    dead = int((z <= 0).sum())
+    fig = site_hooks.figures()["computational-graph.png"]
+    top, bottom = fig.axes
+    dashed = [sum(line.get_linestyle() == "--" for line in ax.get_lines()) for ax in (top, bottom)]
+    # bottom panel, per dead hidden neuron: x_1 -> z, z -> a, and a -> each of the 3 outputs
+    assert dashed == [0, dead * (1 + 1 + 3)]
+    assert f"{dead * 3} of them dashed grey" in fig.alt_text

@@ -82,7 +82,8 @@ def _training_figures(bp, X) -> dict[str, object]:
     net = bp.Network([4, 5, 3], seed=0)
     net.forward(X[100:101])
     z_100 = net.layer(2).z[0].copy()  # flower 100's logits, as on the softmax page
-    smoothed = 0.9 * np.array([0.0, 0.0, 1.0]) + 0.1 / 3
+    eps = 0.1  # label smoothing as on the softmax page: (1 - eps) y + eps / n
+    smoothed = (1 - eps) * np.array([0.0, 0.0, 1.0]) + eps / 3
     (dW1, _), _ = net.gradients(X[::10], Y[::10])
     deep = [4] + [10] * 10 + [3]
     rng = np.random.default_rng(1)
@@ -97,11 +98,12 @@ def _training_figures(bp, X) -> dict[str, object]:
         variances[label] = [np.mean(layer.z ** 2) for layer in wide.layers[:-1]]
     return {
         "softmax-paths.png": bp.plots.plot_softmax_paths(
-            z_100, {"one-hot": [0.0, 0.0, 1.0], "label smoothing": smoothed},
+            z_100, {"one-hot": [0.0, 0.0, 1.0], f"label smoothing, eps = {eps:g}": smoothed},
             title="Flower 100: paths from z_c to C through a_k"),
         "gradient-layouts.png": bp.plots.plot_gradient_layouts(
-            {"this site, W (out, in)": dW1, "Nielsen, w (out, in)": dW1, "D2L and CS231n, W (in, out)": dW1.T},
-            title="dC/dW_1 of the 4-5-3 network in three layouts"),
+            {"this site's W_1 (out, in)": dW1, "as Nielsen's w^1 (out, in)": dW1,
+             "as the batch code's W (in, out)": dW1.T},
+            title="The package's dC/dW_1 of the 4-5-3 network, stored in three layouts"),
         "gradient-norms.png": bp.plots.plot_gradient_norms(
             {"10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
              "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y)},

@@ -240,7 +240,8 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     Columns ``x -> z_1 -> a_1 -> z_2 -> C`` (softmax and cost drawn as one node, whose derivative
     is ``a_L - y``). Top: the paths from hidden weight ``w_ij`` (``weight = (i, j)``, 1-based) to
     ``C``; bottom: the paths from input ``x_k`` (``input_index = k``). A path through a hidden neuron
-    whose ReLU is off is dashed grey: its product contains a zero factor.
+    whose ReLU is off is dashed grey on every edge up to the output layer, its edge from ``x`` included:
+    its product contains a zero factor. The edges into ``C`` are shared with live paths and stay solid.
     """
     if net.L != 2:
         raise ValueError(f"draw_paths draws networks with one hidden layer (L = 2); got L = {net.L}")
@@ -269,9 +270,11 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
         on_path |= {(3, k, 4, 0) for k in range(n_out)}
         for c0, r0, c1, r1 in edges:
             xy = ([c0, c1], [ys[c0][r0], ys[c1][r1]])
+            # the hidden neuron an edge belongs to: x -> z_p ends at it, z_p -> a_p and a_p -> z_k start at it
+            hidden = r1 if c0 == 0 else r0 if c0 in (1, 2) else None
             if (c0, r0, c1, r1) not in on_path:
                 ax.plot(*xy, color="#d0d0d0", lw=0.6, zorder=1)
-            elif c0 in (1, 2) and not active[r0]:
+            elif hidden is not None and not active[hidden]:
                 ax.plot(*xy, color="#888888", lw=1.4, ls="--", zorder=1)
             else:
                 ax.plot(*xy, color="#1f5fbf", lw=2.0, zorder=1)
@@ -281,13 +284,14 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
                 label = "$C$" if name == "C" else f"${name[0]}_{r + 1}{name[1:]}$"
                 ax.text(c, ys[c][r], label, ha="center", va="center", fontsize=9, zorder=3)
         if source == "weight":
-            ax.annotate(f"$w_{{{i}{j}}}$", xy=(0.86, ys[1][i - 1] + 0.12), xytext=(0.3, ys[1][i - 1] + 0.9),
+            ax.annotate(f"$w^{{[1]}}_{{{i}{j}}}$", xy=(0.86, ys[1][i - 1] + 0.12), xytext=(0.3, ys[1][i - 1] + 0.9),
                         fontsize=10, color="#1f5fbf", arrowprops={"arrowstyle": "->", "color": "#1f5fbf"})
         n_paths = len(hidden_on_path) * n_out
         n_dead = sum(not active[p] for p in hidden_on_path) * n_out
-        what = f"hidden weight w_{i}{j}" if source == "weight" else f"input x_{input_index}"
-        ax.set_title(f"{n_paths} paths from {what} to C" + (f" ({n_dead} through a switched-off ReLU, dashed)"
-                                                             if n_dead else ""), fontsize=10)
+        what = f"hidden weight w_{i}{j} of layer 1" if source == "weight" else f"input x_{input_index}"
+        shown = f"hidden weight $w^{{[1]}}_{{{i}{j}}}$" if source == "weight" else f"input $x_{{{input_index}}}$"
+        ax.set_title(f"{n_paths} paths from {shown} to $C$" + (f" ({n_dead} through a switched-off ReLU, dashed)"
+                                                                if n_dead else ""), fontsize=10)
         ax.set_xlim(-0.5, 4.5)
         ax.set_ylim(-(max(n for _, n in cols) + 1) / 2, (max(n for _, n in cols) + 1) / 2 + 0.6)
         ax.set_axis_off()
