@@ -9,7 +9,8 @@ An activation owns everything the rest of the package needs to know about it: th
 its initial weights (``init_gain``), where it may sit (``roles``: hidden, output or both) and, as an
 output, the cost used when none is named (``default_cost``). Which costs pair with which outputs is
 owned by the costs (``Cost.outputs``). Adding an activation is one subclass and one
-``register_activation`` call: see CONTRIBUTING.md.
+``register_activation`` call; an output activation that should pair with a cross-entropy is also
+named in that cost's ``outputs``. See CONTRIBUTING.md.
 """
 
 from __future__ import annotations

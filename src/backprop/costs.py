@@ -3,8 +3,8 @@
 ``A`` is the network output and ``Y`` the targets, both of shape ``(m, n_outputs)``.
 
 * cross_entropy (softmax outputs only): ``C = -(1/m) sum_rows sum_k y_k log a_k``. A predicted
-  probability of exactly 0 is clipped to the smallest positive float64 before the log, so the cost
-  stays finite (about 708 per observation at worst). From the logits ``z`` the network uses
+  probability of exactly 0 is clipped to the smallest positive normal float64 (about 2.2e-308)
+  before the log, so the cost stays finite (about 708 per observation at worst). From the logits ``z`` the network uses
   log-softmax instead and needs no clip.
 * binary_cross_entropy (sigmoid outputs only): each output is its own yes/no probability,
   ``C = -(1/m) sum_rows sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]``; from the logits,
