@@ -320,3 +320,38 @@ def test_unknown_names_must_be_strings():
         bp.get_activation(None)
     with pytest.raises(TypeError, match="cost must be a name"):
         bp.get_cost(3)
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "draw, error, pattern",
+    [
+        (lambda: bp.plots.plot_jacobian(np.ones(3), "t", "r", "c"), ValueError, r"J must be a 2-D array"),
+        (lambda: bp.plots.plot_jacobian([[np.nan]], "t", "r", "c"), ValueError, r"J contains NaN or inf"),
+        (lambda: bp.plots.plot_confusion(np.ones((2, 2))), ValueError, r"C must be a \(3, 3\) matrix of counts"),
+        (lambda: bp.plots.plot_confusion([[0.5] * 3] * 3), ValueError, r"matrix of counts"),
+        (lambda: bp.plots.plot_softmax_paths([1.0, np.inf], {}), ValueError, r"z contains NaN or inf"),
+        (lambda: bp.plots.plot_softmax_paths([1.0, 2.0], {"y": [1.0]}), ValueError, r"target 'y' must have shape"),
+        (lambda: bp.plots.plot_gradient_norms({"a": [1.0, np.nan]}), ValueError, r"series 'a' contains NaN"),
+        (
+            lambda: bp.plots.plot_decision_regions(bp.Network([2, 3], seed=0), np.ones((4, 3)), [0, 1, 2, 0]),
+            ValueError,
+            r"X2 must have 2 columns",
+        ),
+        (
+            lambda: bp.plots.plot_decision_regions(bp.Network([2, 3], seed=0), np.ones((4, 2)), [0, 1, 5, 0]),
+            ValueError,
+            r"y must hold labels in 0\.\.2",
+        ),
+        (
+            lambda: bp.plots.draw_paths(bp.Network([4, 5, 3], seed=0), np.ones(3)),
+            ValueError,
+            r"x must have 4 columns",
+        ),
+    ],
+)
+def test_figures_refuse_bad_input(draw, error, pattern):
+    with pytest.raises(error, match=pattern):
+        draw()

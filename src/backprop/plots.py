@@ -9,12 +9,20 @@ Jupyter cell to display it.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure as _MplFigure
+from numpy.typing import ArrayLike
 
+from ._checks import as_batch, finite, float_array, labels, matrix
 from .data import CLASS_NAMES
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .training import History
 
 
 class Figure(_MplFigure):
@@ -41,7 +49,7 @@ class Figure(_MplFigure):
         return self.png_bytes()
 
 
-def draw_network(net, input_names=None, title: str | None = None) -> Figure:
+def draw_network(net: Network, input_names: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """The layers of ``net`` as columns of neurons, edges coloured and sized by their weight.
 
     Blue edges are positive weights, red negative; the line width grows with ``|w_ij|``.
@@ -87,11 +95,16 @@ def draw_network(net, input_names=None, title: str | None = None) -> Figure:
     return fig
 
 
-def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None, col_names=None) -> Figure:
+def plot_jacobian(
+    J: ArrayLike,
+    title: str,
+    row_label: str,
+    col_label: str,
+    row_names: Sequence[str] | None = None,
+    col_names: Sequence[str] | None = None,
+) -> Figure:
     """A heatmap of a Jacobian (rows = outputs, columns = inputs), zero in white, with its values."""
-    J = np.asarray(J, dtype=np.float64)
-    if J.ndim != 2:
-        raise ValueError(f"J must be a matrix; got shape {J.shape}")
+    J = matrix(J, "J")
     fig = Figure(figsize=(max(3.2, 0.55 * J.shape[1] + 2.2), max(2.6, 0.55 * J.shape[0] + 1.6)), layout="constrained")
     ax = fig.add_subplot()
     lim = float(np.abs(J).max()) or 1.0
@@ -101,11 +114,13 @@ def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None,
             ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7)
     ax.set_xticks(
         range(J.shape[1]),
-        col_names if col_names is not None else range(1, J.shape[1] + 1),
+        [str(n) for n in (col_names if col_names is not None else range(1, J.shape[1] + 1))],
         fontsize=7,
         rotation=90 if J.shape[1] > 8 else 0,
     )
-    ax.set_yticks(range(J.shape[0]), row_names if row_names is not None else range(1, J.shape[0] + 1), fontsize=8)
+    ax.set_yticks(
+        range(J.shape[0]), [str(n) for n in (row_names if row_names is not None else range(1, J.shape[0] + 1))], fontsize=8
+    )
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(f"{title}  ({J.shape[0]} x {J.shape[1]})", fontsize=10)
@@ -116,13 +131,13 @@ def plot_jacobian(J, title: str, row_label: str, col_label: str, row_names=None,
     return fig
 
 
-def _names(indices, names) -> str:
+def _names(indices: Sequence[int] | np.ndarray, names: Sequence[str] | None) -> str:
     """``[0, 1, 4]`` as "1, 2 and 5" (1-based), or as the given names."""
-    labels = [str(names[k]) if names is not None else str(k + 1) for k in indices]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    words = [str(names[k]) if names is not None else str(k + 1) for k in indices]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _zero_pattern(J: np.ndarray, row_names=None, col_names=None) -> str:
+def _zero_pattern(J: np.ndarray, row_names: Sequence[str] | None = None, col_names: Sequence[str] | None = None) -> str:
     """Where a Jacobian is zero, read from its values: the sentence its caption and alt text use."""
     off_diagonal = J.shape[0] == J.shape[1] and not np.any(J[~np.eye(len(J), dtype=bool)])
     if off_diagonal:
@@ -149,7 +164,7 @@ def _zero_pattern(J: np.ndarray, row_names=None, col_names=None) -> str:
     return "; ".join(parts)
 
 
-def plot_history(history, title: str = "Training on iris") -> Figure:
+def plot_history(history: History, title: str = "Training on iris") -> Figure:
     """Loss and accuracy per epoch, training and (when recorded) test, side by side."""
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -174,9 +189,17 @@ def plot_history(history, title: str = "Training on iris") -> Figure:
     return fig
 
 
-def plot_confusion(C, class_names=CLASS_NAMES, title: str = "Confusion matrix (test set)") -> Figure:
+def plot_confusion(
+    C: ArrayLike, class_names: Sequence[str] = CLASS_NAMES, title: str = "Confusion matrix (test set)"
+) -> Figure:
     """A confusion matrix ``C[t, p]`` (true class t predicted as p) with its counts written in."""
-    C = np.asarray(C)
+    counts = matrix(C, "C")
+    if counts.shape != (len(class_names), len(class_names)) or np.any(counts < 0) or np.any(counts != np.round(counts)):
+        raise ValueError(
+            f"C must be a ({len(class_names)}, {len(class_names)}) matrix of counts, one row and column per class; "
+            f"got shape {counts.shape}"
+        )
+    C = counts.astype(np.int64)
     fig = Figure(figsize=(4.6, 3.9), layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(C, cmap="Blues")
@@ -197,12 +220,12 @@ def plot_confusion(C, class_names=CLASS_NAMES, title: str = "Confusion matrix (t
 
 
 def plot_decision_regions(
-    net,
-    X2,
-    y,
-    feature_names=("petal length (cm)", "petal width (cm)"),
-    transform=None,
-    class_names=CLASS_NAMES,
+    net: Network,
+    X2: ArrayLike,
+    y: ArrayLike,
+    feature_names: Sequence[str] = ("petal length (cm)", "petal width (cm)"),
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    class_names: Sequence[str] = CLASS_NAMES,
     title: str = "Decision regions",
 ) -> Figure:
     """The class ``net`` predicts over a grid of two features, with the data points on top.
@@ -210,7 +233,10 @@ def plot_decision_regions(
     ``X2`` (m, 2) holds the points in their original units; ``transform`` (optional) maps such
     points to what the network expects, e.g. the standardisation used in training.
     """
-    X2 = np.asarray(X2, dtype=np.float64)
+    X2 = as_batch(X2, 2, "X2")
+    y = labels(y, len(class_names))
+    if y.shape != (X2.shape[0],):
+        raise ValueError(f"y must hold one label per row of X2, shape ({X2.shape[0]},); got shape {y.shape}")
     pad = 0.5
     g0, g1 = np.meshgrid(
         np.linspace(X2[:, 0].min() - pad, X2[:, 0].max() + pad, 300),
@@ -223,7 +249,7 @@ def plot_decision_regions(
     ax = fig.add_subplot()
     ax.contourf(g0, g1, pred, levels=[-0.5, 0.5, 1.5, 2.5], cmap=ListedColormap(colours), alpha=0.3)
     for k, name in enumerate(class_names):
-        pts = X2[np.asarray(y) == k]
+        pts = X2[y == k]
         ax.scatter(pts[:, 0], pts[:, 1], color=colours[k], edgecolors="black", s=28, label=name)
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
@@ -234,7 +260,7 @@ def plot_decision_regions(
     return fig
 
 
-def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -> Figure:
+def draw_paths(net: Network, x: ArrayLike, weight: tuple[int, int] = (1, 1), input_index: int = 1) -> Figure:
     """The computational graph of a one-hidden-layer ``net`` for one observation ``x``, twice.
 
     Columns ``x -> z_1 -> a_1 -> z_2 -> C`` (softmax and cost drawn as one node, whose derivative
@@ -250,8 +276,8 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     if not (1 <= i <= n_hid and 1 <= j <= n_in and 1 <= input_index <= n_in):
         raise ValueError(f"weight must index W_1 of shape ({n_hid}, {n_in}) and input_index an input "
                          f"1..{n_in}, 1-based; got weight={weight}, input_index={input_index}")
-    net.forward(np.asarray(x, dtype=np.float64).reshape(1, n_in))
-    active = net.layer(1).z[0] > 0
+    net.forward(as_batch(np.reshape(float_array(x, "x"), (1, -1)), n_in, "x"))
+    active = cast(np.ndarray, net.layer(1).z)[0] > 0  # z is set by the forward pass just above
     cols = [("x", n_in), ("z^{[1]}", n_hid), ("a^{[1]}", n_hid), ("z^{[2]}", n_out), ("C", 1)]
     ys = [np.linspace((n - 1) / 2, -(n - 1) / 2, n) for _, n in cols]
     edges = ([(0, q, 1, p) for p in range(n_hid) for q in range(n_in)] + [(1, p, 2, p) for p in range(n_hid)]
@@ -307,14 +333,16 @@ def draw_paths(net, x, weight: tuple[int, int] = (1, 1), input_index: int = 1) -
     return fig
 
 
-def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C through a_k") -> Figure:
+def plot_softmax_paths(
+    z: ArrayLike, targets: Mapping[str, ArrayLike], title: str = "Paths from z_c to C through a_k"
+) -> Figure:
     """The terms of ``dC/dz_c = sum_k (dC/da_k)(da_k/dz_c)`` for softmax with cross-entropy, one panel a target.
 
     ``z`` (n,) holds one row of logits; ``targets`` maps a label to a target row ``y`` (n,) summing
     to 1. Cell ``(k, c)`` is the path through ``a_k``: ``(-y_k / a_k) a_k (delta_kc - a_c)``; a column's
     sum is ``dC/dz_c``. A one-hot ``y`` leaves one non-zero row, soft targets fill every row.
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = finite(float_array(z, "z"), "z")
     if z.ndim != 1:
         raise ValueError(f"z must be one row of logits, shape (n,); got shape {z.shape}")
     a = np.exp(z - z.max())
@@ -322,7 +350,7 @@ def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C throu
     J = np.diag(a) - np.outer(a, a)
     panels = {}
     for label, y in targets.items():
-        y = np.asarray(y, dtype=np.float64)
+        y = finite(float_array(y, f"target {label!r}"), f"target {label!r}")
         if y.shape != z.shape:
             raise ValueError(f"target {label!r} must have shape {z.shape}; got {y.shape}")
         panels[label] = (-y / a)[:, None] * J
@@ -348,16 +376,13 @@ def plot_softmax_paths(z, targets: dict, title: str = "Paths from z_c to C throu
     return fig
 
 
-def plot_gradient_layouts(layouts: dict, title: str = "One gradient, three layouts") -> Figure:
+def plot_gradient_layouts(layouts: Mapping[str, ArrayLike], title: str = "One gradient, three layouts") -> Figure:
     """Heat maps of the same weight gradient as each convention stores it, one panel a convention.
 
     ``layouts`` maps a label to a matrix; the panels share one colour scale, so a transpose shows
     as the same colours with rows and columns swapped.
     """
-    mats = {label: np.asarray(M, dtype=np.float64) for label, M in layouts.items()}
-    for label, M in mats.items():
-        if M.ndim != 2:
-            raise ValueError(f"layout {label!r} must be a matrix; got shape {M.shape}")
+    mats = {label: matrix(M, f"layout {label!r}") for label, M in layouts.items()}
     fig = Figure(figsize=(3.4 * len(mats) + 0.8, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(mats)))
     lim = max(float(np.abs(M).max()) for M in mats.values()) or 1.0
@@ -375,8 +400,8 @@ def plot_gradient_layouts(layouts: dict, title: str = "One gradient, three layou
     return fig
 
 
-def _per_layer(series: dict, ylabel: str, title: str) -> tuple[Figure, dict]:
-    values = {label: np.asarray(v, dtype=np.float64) for label, v in series.items()}
+def _per_layer(series: Mapping[str, ArrayLike], ylabel: str, title: str) -> tuple[Figure, dict[str, np.ndarray]]:
+    values = {label: finite(float_array(v, f"series {label!r}"), f"series {label!r}") for label, v in series.items()}
     for label, v in values.items():
         if v.ndim != 1 or not np.all(v > 0):
             raise ValueError(f"series {label!r} must be a 1-D array of positive numbers; got {v!r}")
@@ -390,7 +415,7 @@ def _per_layer(series: dict, ylabel: str, title: str) -> tuple[Figure, dict]:
     return fig, values
 
 
-def plot_gradient_norms(norms: dict, title: str = "Gradient norm per layer") -> Figure:
+def plot_gradient_norms(norms: Mapping[str, ArrayLike], title: str = "Gradient norm per layer") -> Figure:
     """``||dC/dW_l||`` against the layer ``l`` on a log scale, one line a network.
 
     ``norms`` maps a label to the array returned by ``backprop.gradient_norms`` (shape (L,)).
@@ -402,7 +427,7 @@ def plot_gradient_norms(norms: dict, title: str = "Gradient norm per layer") -> 
     return fig
 
 
-def plot_layer_variances(variances: dict, title: str = "Mean square of z per layer") -> Figure:
+def plot_layer_variances(variances: Mapping[str, ArrayLike], title: str = "Mean square of z per layer") -> Figure:
     """The mean of ``z_l**2`` over a batch against the layer ``l`` on a log scale, one line a network."""
     fig, values = _per_layer(variances, "mean of z_l squared", title)
     lines = "; ".join(f"{label}: {v[0]:.2g} at layer 1 and {v[-1]:.2g} at layer {v.size}"
