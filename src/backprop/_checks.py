@@ -129,6 +129,16 @@ def matching_targets(Y: object, m: int, n_outputs: int, name: str = "Y") -> np.n
     return finite(Y, name)
 
 
+def rows_sum_to_one(Y: np.ndarray, name: str, why: str) -> np.ndarray:
+    """Raise unless every row of ``Y`` (m, n) adds up to 1 (to 1e-9); ``why`` says what needs it."""
+    sums = Y.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
+    if bad.size:
+        shown = ", ".join(f"row {r}: {sums[r]:.6g}" for r in bad[:3])
+        raise ValueError(f"each row of {name} must sum to 1 ({why}); got {shown}")
+    return Y
+
+
 def labels(y: object, n_classes: int | None = None, name: str = "y", allow_empty: bool = False) -> np.ndarray:
     """Integer class labels as an int64 array of shape ``(m,)``, each in ``0..n_classes-1``, or raise.
 

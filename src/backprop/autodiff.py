@@ -26,7 +26,7 @@ from typing import Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import matching_targets
+from ._checks import matching_targets, rows_sum_to_one
 
 Operand = Union["Tensor", float, int]
 _Backward = Callable[[np.ndarray], Sequence[np.ndarray]]
@@ -234,8 +234,7 @@ def softmax_cross_entropy(logits: Tensor, Y: ArrayLike) -> Tensor:
         raise ValueError(f"logits must have shape (m, n); got shape {z.shape}")
     m = z.shape[0]
     Y = matching_targets(Y, m, z.shape[1])
-    if not np.allclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-12):
-        raise ValueError("each row of Y must sum to 1 (the fused backward (softmax - Y)/m needs it)")
+    rows_sum_to_one(Y, "Y", "the fused backward (softmax - Y)/m needs it")
     shifted = z - z.max(axis=1, keepdims=True)  # changes nothing mathematically, keeps exp finite
     log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     a = np.exp(log_a)

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._checks import choose, float_array
+from ._checks import choose, float_array, rows_sum_to_one
 
 _TINY = np.finfo(np.float64).tiny
 
@@ -100,6 +100,8 @@ class CrossEntropy(Cost):
         return float(-np.sum(Y * log_A) / z.shape[0])
 
     def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        # (a_L - y) / m collapses sum_k y_k (delta_kc - a_c) using sum_k y_k = 1: refuse other rows.
+        rows_sum_to_one(Y, "Y", "softmax with cross_entropy backpropagates (a_L - y) / m, which needs it")
         delta = A - Y
         delta /= A.shape[0]
         return delta
