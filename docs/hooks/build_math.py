@@ -9,7 +9,9 @@ assistive technology) for:
 * the ``$ ... $`` and ``$$ ... $$`` left raw inside the notebook's Markdown cells
   (``.jp-RenderedMarkdown``), which arithmatex never sees.
 
-Pages then load only ``katex.min.css`` and its fonts. The search index is built from the page
+Pages then load only ``katex.min.css`` and its fonts; the fonts a page's math uses are preloaded
+(``<link rel="preload">``), so they arrive with the stylesheets and no formula changes width when
+they do (that would be a layout shift). The search index is built from the page
 before this hook runs (``on_post_page``), so search results quote formulas as TeX source.
 
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
@@ -29,7 +31,8 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.build_math")
 
-KATEX_JS = Path(__file__).resolve().parents[1] / "assets" / "katex" / "katex.min.js"
+KATEX_DIR = Path(__file__).resolve().parents[1] / "assets" / "katex"
+KATEX_JS = KATEX_DIR / "katex.min.js"
 
 # pymdownx.arithmatex, generic mode: <span class="arithmatex">\(..\)</span>, <div class="arithmatex">\[..\]</div>
 ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
@@ -132,8 +135,59 @@ def render_page(output: str, where: str) -> str:
     return render_notebook_cells(render_arithmatex(output, where), where)
 
 
+# --- fonts: preload the ones a page's math uses, so no text moves when they arrive ----------------
+
+def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str], tuple[str, str, str]]]]:
+    """From katex.min.css: the woff2 file of each (family, weight, style), and which classes pick which font."""
+    css = (KATEX_DIR / "katex.min.css").read_text(encoding="utf-8")
+    faces = {}
+    for face in re.findall(r"@font-face\{([^}]*)\}", css):
+        family = re.search(r"font-family:\"?(KaTeX_\w+)", face)[1]
+        weight = re.search(r"font-weight:(\w+)", face)[1].replace("normal", "400").replace("bold", "700")
+        style = re.search(r"font-style:(\w+)", face)[1]
+        faces[family, weight, style] = re.search(r"url\((fonts/[^)]+\.woff2)\)", face)[1]
+    picks = []
+    for selectors, body in re.findall(r"([^{}@]+)\{([^{}]*font-family:\"?KaTeX_[^{}]*)\}", css):
+        family = re.search(r"font-family:\"?(KaTeX_\w+)", body)[1]
+        weight = "700" if re.search(r"font-weight:(bold|700)", body) else "400"
+        style = "italic" if "font-style:italic" in body else "normal"
+        for selector in selectors.split(","):
+            classes = set(re.findall(r"\.([\w-]+)", selector)) - {"katex"}
+            if classes:
+                picks.append((classes, (family, weight, style)))
+    return faces, picks
+
+
+_FONTS = None
+
+
+def fonts_used(page_html: str) -> list[str]:
+    """The KaTeX font files (``fonts/....woff2``) the typeset math on a page can ask for."""
+    global _FONTS
+    if _FONTS is None:
+        _FONTS = _font_tables()
+    faces, picks = _FONTS
+    if 'class="katex"' not in page_html:
+        return []
+    elements = {frozenset(attr.split()) for attr in re.findall(r'class="([^"]*)"', page_html)}
+    wanted = {("KaTeX_Main", "400", "normal")}  # .katex's own font
+    wanted |= {font for needs, font in picks if any(needs <= classes for classes in elements)}
+    return sorted(faces[f] for f in wanted if f in faces)
+
+
+def preload_fonts(output: str) -> str:
+    """Preload links for the page's KaTeX fonts, placed before its stylesheets."""
+    css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"', output)
+    if css is None:
+        return output
+    links = "".join(f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
+                    for font in fonts_used(output))
+    first = output.find('<link rel="stylesheet"')
+    return output[:first] + links + output[first:]
+
+
 def on_post_page(output, page, config):
-    return render_page(output, page.file.src_uri)
+    return preload_fonts(render_page(output, page.file.src_uri))
 
 
 def on_post_build(config):

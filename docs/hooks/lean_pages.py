@@ -1,6 +1,7 @@
 """MkDocs hook: pages that load fast and do not shift while they load.
 
-* ``on_files``: the notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
+* ``on_files``: the generated chapter figures are compacted to a 256-colour palette PNG; the
+  notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
   renders) get their downloads, generated at every build from the same source: the ``.py`` itself
   and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
   own folder, e.g. ``notebooks/iris/iris.ipynb``.
@@ -9,6 +10,8 @@
     figures' bytes, the notebook's inline ``data:`` images), so its box is reserved before it
     arrives; a PNG drawn at 190 dpi or more (its ``pHYs`` chunk says so) is shown at half its pixel
     size, sharp on a high-density screen. Images below the first screen load lazily;
+  - a notebook's inline figures are compacted (a 256-colour palette) and moved into files beside
+    the page, so they load lazily instead of weighing on the page's first load;
   - notebook pages keep only the rules of mkdocs-jupyter's inlined JupyterLab stylesheet whose
     selectors name classes the page uses (about 600 KB down to a few KB), drop nbconvert's Mermaid
     style, and show the download links under the title.
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import hashlib
 import html
 import posixpath
 import re
 import struct
+from pathlib import Path
 
 from mkdocs.structure.files import File
 
@@ -51,6 +56,8 @@ def notebook_downloads(src_uri: str, source: str) -> dict[str, str]:
 
 def on_files(files, config):
     for file in list(files):
+        if file.src_uri.startswith("figures/") and file.src_uri.endswith(".png") and file.generated_by:
+            file.content_bytes = compact_png(file.content_bytes)
         if fnmatch.fnmatch(file.src_uri, NOTEBOOKS):
             with open(file.abs_src_path, encoding="utf-8") as f:
                 source = f.read()
@@ -125,9 +132,25 @@ def compact_png(png: bytes, colors: int = 256) -> bytes:
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([^"]+)"')
 
 
-def compact_inline_images(output: str) -> str:
-    return _DATA_PNG.sub(lambda m: 'src="data:image/png;base64,'
-                         + base64.b64encode(compact_png(base64.b64decode(m[1]))).decode() + '"', output)
+def move_inline_images(output: str, folder: Path, prefix: str) -> str:
+    """Each inline PNG of a notebook page, compacted and written beside the page as ``prefix-<hash>.png``.
+
+    Inline (``data:``) images are part of the HTML, so they cannot load lazily and the notebook's
+    figures would weigh on its first load; as files below the fold they load when scrolled to.
+    """
+
+    def one(match: re.Match) -> str:
+        png = compact_png(base64.b64decode(match[1]))
+        name = f"{prefix}-{hashlib.sha1(png).hexdigest()[:12]}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
+        _written[name] = png
+        return f'src="{name}"'
+
+    return _DATA_PNG.sub(one, output)
+
+
+_written: dict[str, bytes] = {}  # images written by move_inline_images, for size_images to read
 
 
 _IMG = re.compile(r"<img\b[^>]*>")
@@ -143,7 +166,7 @@ def _image_bytes(src: str, page_url: str) -> bytes | None:
                                              else page_url, html.unescape(src)))
     file = _files.get(dest.lstrip("./")) or _files.get(dest)
     if file is None or not dest.endswith(".png"):
-        return None
+        return _written.get(src)
     return file.content_bytes
 
 
@@ -175,7 +198,7 @@ def size_images(output: str, page_url: str) -> str:
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
-_NOT = re.compile(r":not\([^)]*\)")
+_NOT = re.compile(r":(?:not|is|where|has)\([^()]*(?:\([^()]*\)[^()]*)*\)")  # alternatives or negations
 _CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _VAR = re.compile(r"var\(\s*(--[\w-]+)")
 
@@ -184,10 +207,23 @@ def used_classes(page_html: str) -> set[str]:
     return {c for m in _CLASS_ATTR.finditer(page_html) for c in m[1].split()}
 
 
+def split_selectors(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside ``:is(...)`` and the like)."""
+    out, depth, start = [], 0, 0
+    for i, char in enumerate(prelude):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            out.append(prelude[start:i].strip())
+            start = i + 1
+    out.append(prelude[start:].strip())
+    return out
+
+
 def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
     """The rules of ``css`` that can matter to a page using ``classes``.
 
-    A selector is kept when every class it names is in ``classes`` (``:root`` after a combinator
+    A selector is kept when every class it names outside ``:not()``, ``:is()``, ``:where()`` and
+    ``:has()`` is in ``classes`` (``:root`` after a combinator
     never matches and goes); rules inside ``@media`` and ``@supports`` are pruned the same way;
     ``@keyframes`` only serve JupyterLab's widgets and spinners and go. Then custom properties
     (``--jp-*``) that no kept declaration, and nothing in ``referenced``, reads are dropped.
@@ -203,7 +239,7 @@ def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
         out = []
         for rule in rules:
             if rule.type == "qualified-rule":
-                selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
+                selectors = split_selectors(tinycss2.serialize(rule.prelude))
                 used = [s for s in selectors if selector_used(s)]
                 if used:
                     decls = [d for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
@@ -258,7 +294,7 @@ def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
     return write(kept)
 
 
-def lean_notebook(output: str, src_uri: str) -> str:
+def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
     """A notebook page with only the styles its cells use, and its download links under the title."""
     classes = used_classes(output)
     blocks = [m for m in _STYLE.finditer(output)]
@@ -276,11 +312,12 @@ def lean_notebook(output: str, src_uri: str) -> str:
         pos = m.end()
     pieces.append(output[pos:])
     output = "".join(pieces)
-    output = compact_inline_images(output)
+    output = move_inline_images(output, folder, posixpath.splitext(posixpath.basename(src_uri))[0])
     return output.replace("</h1>", "</h1>" + download_links(src_uri), 1)
 
 
 def on_post_page(output, page, config):
     if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
-        output = lean_notebook(output, page.file.src_uri)
+        folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
+        output = lean_notebook(output, page.file.src_uri, folder)
     return size_images(output, page.url)
