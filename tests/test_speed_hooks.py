@@ -193,3 +193,16 @@ def test_notebook_downloads_are_made_from_the_page_source():
     assert [(c.cell_type, c.source) for c in notebook.cells] == [(c.cell_type, c.source) for c in expected.cells]
     assert sum(c.cell_type == "code" for c in notebook.cells) >= 3
     assert json.loads(files["notebooks/iris/iris.ipynb"])["nbformat"] == 4
+
+
+# --- the Performance page's "Site speed" section ------------------------------------------------
+
+def test_committed_site_speed_results_fill_every_site_placeholder():
+    page = _load("benchmark_page")
+    results = page.load_site()
+    found = page.site_values(results)
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
+    keys = page.SITE_PLACEHOLDER.findall(text)
+    assert "table" in keys and set(keys) <= set(found)
+    assert found["table"].count("\n") == len(results["pages"]) + 1  # header, rule, one row per page
+    assert results["environment"]["lighthouse"] == "12.2.3"
