@@ -4,6 +4,10 @@
 the table, the machine description, every number quoted in the page's prose (placeholders of the
 form ``<!-- bench:KEY -->``) and the figure ``figures/performance.png``. An unknown placeholder
 fails the build, so the page cannot quote a number the results do not hold.
+
+``benchmarks/results/site_speed.json`` (written by ``python benchmarks/site_speed.py``, Lighthouse
+on every page) fills the "Site speed" section the same way, with ``<!-- site:KEY -->``
+placeholders; its table is made by the same ``table()`` the script prints with.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
+SITE_RESULTS = RESULTS.with_name("site_speed.json")
+SITE_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "site_speed.py"
 PLACEHOLDER = re.compile(r"<!-- bench:([a-z0-9_]+) -->")
+SITE_PLACEHOLDER = re.compile(r"<!-- site:([a-z0-9_]+) -->")
 
 
 def load() -> dict:
@@ -104,6 +111,52 @@ def figure(results: dict):
     return fig
 
 
+def load_site() -> dict:
+    return json.loads(SITE_RESULTS.read_text(encoding="utf-8"))
+
+
+def _site_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_speed", SITE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def site_values(results: dict) -> dict[str, str]:
+    """Every value the "Site speed" section may quote, from site_speed.json, already formatted."""
+    script = _site_script()
+    s = script.summary(results)
+    env = results["environment"]
+    return {
+        "table": script.table(results),
+        "command": results["command"],
+        "date": results["date"],
+        "pages": str(s["pages"]),
+        "runs": str(results["runs_per_page"]),
+        "lighthouse": env["lighthouse"],
+        "browser": env["browser"],
+        "cores": str(env["cpu_cores"]),
+        "perf_min": str(s["performance_min"]),
+        "perf_home": str(s["performance_home"]),
+        "tbt_max": f"{s['tbt_max_ms']} ms",
+        "cls_max": f"{s['cls_max']:.3f}",
+        "transfer_max": f"{s['transfer_max_kib']} KiB",
+        "others_min": str(s["others_min"]),
+        "before_date": results.get("before", {}).get("date", "not recorded"),
+    }
+
+
+def _fill(markdown: str, pattern: re.Pattern, found: dict[str, str], source: str) -> str:
+    def fill(match):
+        if match[1] not in found:
+            raise PluginError(f"performance.md quotes unknown {source} value {match[1]!r}; known: {sorted(found)}")
+        return found[match[1]]
+
+    return pattern.sub(fill, markdown)
+
+
 def on_files(files, config):
     files.append(File.generated(config, "figures/performance.png", content=figure(load()).png_bytes(dpi=110)))
     return files
@@ -112,11 +165,5 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri != "performance.md":
         return markdown
-    found = values(load())
-
-    def fill(match):
-        if match[1] not in found:
-            raise PluginError(f"performance.md quotes unknown benchmark value {match[1]!r}; known: {sorted(found)}")
-        return found[match[1]]
-
-    return PLACEHOLDER.sub(fill, markdown)
+    markdown = _fill(markdown, PLACEHOLDER, values(load()), "benchmark")
+    return _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")

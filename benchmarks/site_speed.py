@@ -1,0 +1,264 @@
+"""Measure how fast the site's pages load: Lighthouse 12, mobile preset, on every page in the nav.
+
+One command, after the one-time Lighthouse install below; it prints the table and writes the JSON
+that the Performance page's "Site speed" section is built from:
+
+    python benchmarks/site_speed.py
+
+What it does: builds the site (``mkdocs build --strict``) into a temporary folder, serves it on
+127.0.0.1 with gzip as GitHub Pages does (``python -m http.server`` does not compress, which makes
+pages look about three times heavier), and runs Lighthouse on every page listed in ``nav:`` of
+mkdocs.yml (pages added later are picked up by themselves), ``--runs`` times each, keeping the
+run with the median performance score. Lighthouse's mobile preset is its default: a simulated
+slow 4G network and a CPU slowed down four times. Results go to
+``benchmarks/results/site_speed.json``; ``--baseline old.json`` copies an earlier run's numbers
+in as "before".
+
+This is a benchmark, not a test: scores move by a few points from run to run on a busy machine,
+and nothing here fails on a target. The browser tests (tests/test_browser.py) guard what can be
+checked without Lighthouse.
+
+Lighthouse comes from npm, pinned (12.2.3; Lighthouse 13 needs Node 22), into the git-ignored
+folder ``benchmarks/.lighthouse``; it needs Node 18 or newer and Chromium, and nothing of it is
+needed to build or serve the site:
+
+    mkdir -p benchmarks/.lighthouse && npm install --prefix benchmarks/.lighthouse --save-exact lighthouse@12.2.3
+
+The browser is ``$CHROMIUM`` if set, else ``chromium`` on the PATH (Debian:
+``apt-get install -y chromium``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIGHTHOUSE_VERSION = "12.2.3"
+LIGHTHOUSE_DIR = ROOT / "benchmarks" / ".lighthouse"
+LIGHTHOUSE = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
+OUT = ROOT / "benchmarks" / "results" / "site_speed.json"
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+AUDITS = {  # audit id -> key in the JSON, numeric value as Lighthouse reports it
+    "first-contentful-paint": "fcp_ms",
+    "largest-contentful-paint": "lcp_ms",
+    "total-blocking-time": "tbt_ms",
+    "cumulative-layout-shift": "cls",
+    "speed-index": "speed_index_ms",
+    "total-byte-weight": "transfer_bytes",
+}
+
+
+# --- the site ---------------------------------------------------------------------------------
+
+def nav_pages(config: Path = ROOT / "mkdocs.yml") -> list[tuple[str, str]]:
+    """(title, URL path) of every page in mkdocs.yml's nav, in order."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):  # mkdocs.yml's tags (!ENV, !!python/name:...) are not needed here
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    nav = yaml.load(config.read_text(encoding="utf-8"), Loader=Loader)["nav"]
+
+    def walk(items, title=None):
+        for item in items:
+            if isinstance(item, str):
+                yield title or item, item
+                continue
+            for key, value in item.items():
+                yield from walk(value) if isinstance(value, list) else [(key, value)]
+
+    pages = []
+    for title, src in walk(nav):
+        if "://" in src:
+            continue  # an external link in the nav
+        stem = src.rsplit(".", 1)[0]
+        pages.append((title, "" if stem == "index" else stem.removesuffix("/index") + "/"))
+    return pages
+
+
+class GzipHandler(SimpleHTTPRequestHandler):
+    """Static files, gzipped when the client accepts it, as GitHub Pages serves them."""
+
+    COMPRESS = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".py", ".ipynb")
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the trailing slash
+            path = path / "index.html"
+        if (not path.is_file() or path.suffix not in self.COMPRESS
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def build(folder: Path, url: str) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=url)
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(folder)],
+                   cwd=ROOT, env=env, check=True)
+
+
+# --- Lighthouse -------------------------------------------------------------------------------
+
+def chromium() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        sys.exit("No Chromium: set $CHROMIUM or install it (Debian: apt-get install -y chromium).")
+    return path
+
+
+def lighthouse(url: str, browser: str) -> dict:
+    """One Lighthouse run (mobile preset) on ``url``: scores and the metrics in AUDITS."""
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [str(LIGHTHOUSE), url, "--output=json", "--quiet",
+             f"--only-categories={','.join(CATEGORIES)}",
+             f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run "
+             f"--disable-background-networking --disable-component-update --disable-sync "
+             f"--user-data-dir={profile}"],
+            env=dict(os.environ, CHROME_PATH=browser), capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    if report.get("runtimeError"):
+        raise RuntimeError(f"Lighthouse could not load {url}: {report['runtimeError']}")
+    out = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
+    for audit, key in AUDITS.items():
+        value = report["audits"][audit]["numericValue"]
+        out[key] = round(value, 3) if key == "cls" else round(value)
+    out["lighthouse"] = report["lighthouseVersion"]
+    return out
+
+
+def measure(pages, base_url: str, runs: int, browser: str) -> list[dict]:
+    rows = []
+    for title, path in pages:
+        results = [lighthouse(base_url + path, browser) for _ in range(runs)]
+        scores = [r["performance"] for r in results]
+        median = results[scores.index(sorted(scores)[(len(scores) - 1) // 2])]
+        rows.append({"page": path or "/", "title": title, **median, "performance_runs": scores})
+        print(f"  {path or '/'}: performance {median['performance']} (runs {scores}), "
+              f"TBT {median['tbt_ms']} ms, CLS {median['cls']:.3f}", file=sys.stderr)
+    return rows
+
+
+# --- the table --------------------------------------------------------------------------------
+
+def table(results: dict) -> str:
+    """The Markdown table the Performance page shows (and this script prints)."""
+    before = {row["page"]: row for row in results.get("before", {}).get("pages", [])}
+    head = ("| page | performance | total blocking time | layout shift (CLS) | largest paint | transferred (gzip) "
+            "| accessibility, best practices, SEO |")
+    rows = [head, "| --- | --- | --- | --- | --- | --- | --- |"]
+    for row in results["pages"]:
+        old = before.get(row["page"])
+
+        def was(key, fmt="{}", old=old):
+            return f" (was {fmt.format(old[key])})" if old and key in old else ""
+
+        rows.append(
+            f"| {row['title']} | {row['performance']}{was('performance')} "
+            f"| {row['tbt_ms']} ms{was('tbt_ms', '{} ms')} | {row['cls']:.3f}{was('cls', '{:.3f}')} "
+            f"| {row['lcp_ms'] / 1000:.1f} s | {row['transfer_bytes'] / 1024:.0f} KiB{was('transfer_bytes_kib', '{} KiB')} "
+            f"| {row['accessibility']}, {row['best-practices']}, {row['seo']} |")
+    return "\n".join(rows)
+
+
+def summary(results: dict) -> dict:
+    pages = results["pages"]
+    home = next((p for p in pages if p["page"] == "/"), pages[0])
+    return {
+        "pages": len(pages),
+        "performance_min": min(p["performance"] for p in pages),
+        "performance_home": home["performance"],
+        "tbt_max_ms": max(p["tbt_ms"] for p in pages),
+        "cls_max": max(p["cls"] for p in pages),
+        "transfer_max_kib": round(max(p["transfer_bytes"] for p in pages) / 1024),
+        "others_min": min(min(p["accessibility"], p["best-practices"], p["seo"]) for p in pages),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page; the median is kept")
+    parser.add_argument("--site", type=Path, help="measure this already built site instead of building one")
+    parser.add_argument("--baseline", type=Path, help="an earlier JSON of this script, kept as 'before'")
+    args = parser.parse_args(argv)
+    if not LIGHTHOUSE.exists():
+        sys.exit(f"Lighthouse is not installed; run:\n  mkdir -p {LIGHTHOUSE_DIR.relative_to(ROOT)} && npm install "
+                 f"--prefix {LIGHTHOUSE_DIR.relative_to(ROOT)} --save-exact lighthouse@{LIGHTHOUSE_VERSION}")
+    browser = chromium()
+    pages = nav_pages()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.site or Path(tmp) / "site"
+        server, url = serve(folder)
+        try:
+            if args.site is None:
+                print(f"building the site into {folder} ...", file=sys.stderr)
+                build(folder, url)
+            print(f"Lighthouse {LIGHTHOUSE_VERSION}, mobile preset, {len(pages)} pages x {args.runs} runs, "
+                  f"served with gzip at {url}", file=sys.stderr)
+            rows = measure(pages, url, args.runs, browser)
+        finally:
+            server.shutdown()
+            server.server_close()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    chrome = subprocess.run([browser, "--version"], capture_output=True, text=True).stdout.strip()
+    results = {
+        "command": "python benchmarks/site_speed.py" + (f" --runs {args.runs}" if args.runs != 3 else ""),
+        "date": dt.date.today().isoformat(),
+        "environment": {"lighthouse": LIGHTHOUSE_VERSION, "node": node, "browser": chrome,
+                        "cpu_cores": os.cpu_count(), "machine": platform.machine(),
+                        "preset": "mobile (simulated slow 4G, 4x CPU slowdown)", "served": "127.0.0.1, gzip"},
+        "runs_per_page": args.runs,
+        "pages": rows,
+    }
+    if args.baseline:
+        before = json.loads(args.baseline.read_text(encoding="utf-8"))
+        for row in before["pages"]:
+            row["transfer_bytes_kib"] = round(row["transfer_bytes"] / 1024)
+        results["before"] = {"date": before["date"], "note": before.get("note", ""), "pages": before["pages"]}
+    results["summary"] = summary(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nwrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""MkDocs hook: every formula is typeset at build time by the vendored KaTeX, so pages ship no math script.
+
+The HTML a reader's browser receives already holds KaTeX's output (HTML for the eye, MathML for
+assistive technology) for:
+
+* the ``.arithmatex`` elements that pymdownx.arithmatex (generic mode) makes from ``\\( ... \\)``,
+  ``\\[ ... \\]`` and ``$$ ... $$`` in the chapters and in the API reference (mkdocstrings
+  renders docstrings with the same extensions);
+* the ``$ ... $`` and ``$$ ... $$`` left raw inside the notebook's Markdown cells
+  (``.jp-RenderedMarkdown``), which arithmatex never sees.
+
+Pages then load only ``katex.min.css`` and its fonts; the fonts a page's math uses are preloaded
+(``<link rel="preload">``), so they arrive with the stylesheets and no formula changes width when
+they do (that would be a layout shift). The search index is built from the page
+before this hook runs (``on_post_page``), so search results quote formulas as TeX source.
+
+KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
+build needs no Node. One JavaScript context is made per build on first use and closed at the end
+of the build (also when it fails): a context left open keeps the process from exiting.
+
+A formula KaTeX cannot parse is logged as an error naming the page and the formula, which fails
+``mkdocs build --strict``; a non-strict build (``mkdocs serve``) shows KaTeX's message in place.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.build_math")
+
+KATEX_DIR = Path(__file__).resolve().parents[1] / "assets" / "katex"
+KATEX_JS = KATEX_DIR / "katex.min.js"
+
+# pymdownx.arithmatex, generic mode: <span class="arithmatex">\(..\)</span>, <div class="arithmatex">\[..\]</div>
+ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+# A notebook Markdown cell as nbconvert writes it; its content holds no nested <div>.
+NOTEBOOK_CELL = re.compile(r'(<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>]*>)(.*?)(</div>)', re.S)
+# Inside a cell: leave tags, code and preformatted text alone; typeset $$..$$ and $..$ in the rest.
+_NOT_TEXT = re.compile(r"(<code\b.*?</code>|<pre\b.*?</pre>|<[^>]+>)", re.S)
+_DOLLARS = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?![\s$])(.+?)(?<![\s\\])\$", re.S)
+
+
+class KaTeX:
+    """The vendored katex.min.js in an embedded V8 context; ``close()`` releases it."""
+
+    def __init__(self) -> None:
+        from py_mini_racer import MiniRacer
+
+        self._ctx = MiniRacer()
+        self._ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
+        self._cache: dict[tuple[str, bool], str] = {}
+
+    def render(self, tex: str, display: bool) -> str:
+        """KaTeX's HTML and MathML for ``tex``; raises ``ValueError`` with KaTeX's message if it cannot parse."""
+        key = (tex, display)
+        if key not in self._cache:
+            from py_mini_racer import JSEvalException
+
+            try:
+                self._cache[key] = self._ctx.call(
+                    "katex.renderToString", tex,
+                    {"displayMode": display, "throwOnError": True, "output": "htmlAndMathml"})
+            except JSEvalException as err:
+                message = next((line for line in str(err).splitlines() if "ParseError" in line), str(err))
+                raise ValueError(message.split("ParseError: ", 1)[-1]) from None
+        return self._cache[key]
+
+    def close(self) -> None:
+        self._ctx.close()
+
+
+_katex: KaTeX | None = None
+
+
+def engine() -> KaTeX:
+    global _katex
+    if _katex is None:
+        _katex = KaTeX()
+    return _katex
+
+
+def close_engine() -> None:
+    global _katex
+    if _katex is not None:
+        _katex.close()
+        _katex = None
+
+
+def strip_delimiters(tex: str) -> tuple[str, bool]:
+    """The TeX inside arithmatex's delimiters, and whether it is display math."""
+    tex = tex.strip()
+    for left, right, display in ((r"\(", r"\)", False), (r"\[", r"\]", True), ("$$", "$$", True)):
+        if tex.startswith(left) and tex.endswith(right):
+            return tex[len(left):-len(right)].strip(), display
+    return tex, True  # \begin{align} ... \end{align} without delimiters: a display environment
+
+
+def _typeset(tex: str, display: bool, where: str) -> str:
+    try:
+        return engine().render(tex, display)
+    except ValueError as err:
+        log.error("KaTeX cannot typeset a formula on %s: %r: %s", where, tex, err)
+        return f'<span class="katex-error" title="{html.escape(str(err))}">{html.escape(tex)}</span>'
+
+
+def render_arithmatex(output: str, where: str) -> str:
+    def one(match: re.Match) -> str:
+        tag = match[1]
+        tex, display = strip_delimiters(html.unescape(match[2]))
+        return f'<{tag} class="arithmatex">{_typeset(tex, display and tag == "div", where)}</{tag}>'
+
+    return ARITHMATEX.sub(one, output)
+
+
+def render_dollars(text: str, where: str) -> str:
+    """Typeset the ``$$..$$`` (display) and ``$..$`` (inline) math in one HTML fragment's text."""
+
+    def one(match: re.Match) -> str:
+        display = match[1] is not None
+        return _typeset(html.unescape(match[1] if display else match[2]).strip(), display, where)
+
+    parts = _NOT_TEXT.split(text)
+    return "".join(part if i % 2 else _DOLLARS.sub(one, part) for i, part in enumerate(parts))
+
+
+def render_notebook_cells(output: str, where: str) -> str:
+    return NOTEBOOK_CELL.sub(lambda m: m[1] + render_dollars(m[2], where) + m[3], output)
+
+
+def render_page(output: str, where: str) -> str:
+    """``output`` (a whole page) with every formula replaced by KaTeX's HTML."""
+    return render_notebook_cells(render_arithmatex(output, where), where)
+
+
+# --- fonts: preload the ones a page's math uses, so no text moves when they arrive ----------------
+
+def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str], tuple[str, str, str]]]]:
+    """From katex.min.css: the woff2 file of each (family, weight, style), and which classes pick which font."""
+    css = (KATEX_DIR / "katex.min.css").read_text(encoding="utf-8")
+    faces = {}
+    for face in re.findall(r"@font-face\{([^}]*)\}", css):
+        family = re.search(r"font-family:\"?(KaTeX_\w+)", face)[1]
+        weight = re.search(r"font-weight:(\w+)", face)[1].replace("normal", "400").replace("bold", "700")
+        style = re.search(r"font-style:(\w+)", face)[1]
+        faces[family, weight, style] = re.search(r"url\((fonts/[^)]+\.woff2)\)", face)[1]
+    picks = []
+    for selectors, body in re.findall(r"([^{}@]+)\{([^{}]*font-family:\"?KaTeX_[^{}]*)\}", css):
+        family = re.search(r"font-family:\"?(KaTeX_\w+)", body)[1]
+        weight = "700" if re.search(r"font-weight:(bold|700)", body) else "400"
+        style = "italic" if "font-style:italic" in body else "normal"
+        for selector in selectors.split(","):
+            classes = set(re.findall(r"\.([\w-]+)", selector)) - {"katex"}
+            if classes:
+                picks.append((classes, (family, weight, style)))
+    return faces, picks
+
+
+_FONTS = None
+
+
+def fonts_used(page_html: str) -> list[str]:
+    """The KaTeX font files (``fonts/....woff2``) the typeset math on a page can ask for."""
+    global _FONTS
+    if _FONTS is None:
+        _FONTS = _font_tables()
+    faces, picks = _FONTS
+    if 'class="katex"' not in page_html:
+        return []
+    elements = {frozenset(attr.split()) for attr in re.findall(r'class="([^"]*)"', page_html)}
+    wanted = {("KaTeX_Main", "400", "normal")}  # .katex's own font
+    wanted |= {font for needs, font in picks if any(needs <= classes for classes in elements)}
+    return sorted(faces[f] for f in wanted if f in faces)
+
+
+def preload_fonts(output: str) -> str:
+    """Preload links for the page's KaTeX fonts, placed before its stylesheets."""
+    css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"', output)
+    if css is None:
+        return output
+    links = "".join(f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
+                    for font in fonts_used(output))
+    first = output.find('<link rel="stylesheet"')
+    return output[:first] + links + output[first:]
+
+
+def on_post_page(output, page, config):
+    return preload_fonts(render_page(output, page.file.src_uri))
+
+
+def on_post_build(config):
+    close_engine()
+
+
+def on_build_error(error):
+    close_engine()
+
+
+def on_shutdown():
+    close_engine()

@@ -1,0 +1,323 @@
+"""MkDocs hook: pages that load fast and do not shift while they load.
+
+* ``on_files``: the generated chapter figures are compacted to a 256-colour palette PNG; the
+  notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
+  renders) get their downloads, generated at every build from the same source: the ``.py`` itself
+  and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
+  own folder, e.g. ``notebooks/iris/iris.ipynb``.
+* ``on_post_page``:
+  - every image in the content gets ``width`` and ``height`` (read from the PNG: the generated
+    figures' bytes, the notebook's inline ``data:`` images), so its box is reserved before it
+    arrives; a PNG drawn at 190 dpi or more (its ``pHYs`` chunk says so) is shown at half its pixel
+    size, sharp on a high-density screen. Images below the first screen load lazily;
+  - a notebook's inline figures are compacted (a 256-colour palette) and moved into files beside
+    the page, so they load lazily instead of weighing on the page's first load;
+  - notebook pages keep only the rules of mkdocs-jupyter's inlined JupyterLab stylesheet whose
+    selectors name classes the page uses (about 600 KB down to a few KB), drop nbconvert's Mermaid
+    style, and show the download links under the title.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import html
+import posixpath
+import re
+import struct
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+NOTEBOOKS = "notebooks/*.py"
+
+# Images within this many characters of page content after the top of the article are on the
+# first screen and load eagerly; later ones load lazily.
+FIRST_SCREEN_CHARS = 2500
+
+_files: dict[str, File] = {}
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+def notebook_downloads(src_uri: str, source: str) -> dict[str, str]:
+    """The download files of the notebook page ``src_uri`` (a percent-format ``.py``), by site path."""
+    import jupytext
+
+    stem = posixpath.splitext(posixpath.basename(src_uri))[0]
+    folder = posixpath.join(posixpath.dirname(src_uri), stem)
+    notebook = jupytext.reads(source, fmt="py:percent")
+    return {
+        f"{folder}/{stem}.py": source,
+        f"{folder}/{stem}.ipynb": jupytext.writes(notebook, fmt="ipynb"),
+    }
+
+
+def on_files(files, config):
+    for file in list(files):
+        if file.src_uri.startswith("figures/") and file.src_uri.endswith(".png") and file.generated_by:
+            file.content_bytes = compact_png(file.content_bytes)
+        if fnmatch.fnmatch(file.src_uri, NOTEBOOKS):
+            with open(file.abs_src_path, encoding="utf-8") as f:
+                source = f.read()
+            for path, content in notebook_downloads(file.src_uri, source).items():
+                files.append(File.generated(config, path, content=content))
+    _files.clear()
+    _files.update({f.dest_uri: f for f in files})
+    return files
+
+
+def download_links(src_uri: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(src_uri))[0]
+    return (f'<p class="notebook-downloads">Download this notebook: '
+            f'<a href="{stem}.ipynb" download>{stem}.ipynb</a> (Jupyter) or '
+            f'<a href="{stem}.py" download>{stem}.py</a> (the same cells as a Python script, '
+            f'jupytext percent format).</p>')
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def png_size(png: bytes) -> tuple[int, int, float | None]:
+    """Width and height in pixels, and the resolution in dots per inch if the PNG records one."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    width, height = struct.unpack(">II", png[16:24])
+    dpi = None
+    pos = 8
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"pHYs":
+            x, _y, unit = struct.unpack(">IIB", png[pos + 8:pos + 17])
+            dpi = x * 0.0254 if unit == 1 else None
+            break
+        if kind == b"IDAT":
+            break
+        pos += 12 + length
+    return width, height, dpi
+
+
+def display_size(png: bytes) -> tuple[int, int]:
+    """The CSS size to show a PNG at: its pixel size, halved when it was drawn for 2x screens."""
+    width, height, dpi = png_size(png)
+    if dpi and dpi >= 190:
+        return round(width / 2), round(height / 2)
+    return width, height
+
+
+def compact_png(png: bytes, colors: int = 256) -> bytes:
+    """``png`` with at most ``colors`` colours (a palette PNG), its Description text and resolution kept.
+
+    Matplotlib figures are flat colours and their anti-aliased edges: 256 colours show no visible
+    change and shrink the notebook's figures to about a third.
+    """
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    info = PngImagePlugin.PngInfo()
+    for key, value in getattr(image, "text", {}).items():
+        info.add_itxt(key, value) if not value.isascii() else info.add_text(key, value)
+    background = Image.new("RGB", image.size, "white")
+    background.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    palette = background.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, "PNG", optimize=True, pnginfo=info, dpi=image.info.get("dpi", (72, 72)))
+    smaller = out.getvalue()
+    return smaller if len(smaller) < len(png) else png
+
+
+_DATA_PNG = re.compile(r'src="data:image/png;base64,([^"]+)"')
+
+
+def move_inline_images(output: str, folder: Path, prefix: str) -> str:
+    """Each inline PNG of a notebook page, compacted and written beside the page as ``prefix-<hash>.png``.
+
+    Inline (``data:``) images are part of the HTML, so they cannot load lazily and the notebook's
+    figures would weigh on its first load; as files below the fold they load when scrolled to.
+    """
+
+    def one(match: re.Match) -> str:
+        png = compact_png(base64.b64decode(match[1]))
+        name = f"{prefix}-{hashlib.sha1(png).hexdigest()[:12]}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
+        _written[name] = png
+        return f'src="{name}"'
+
+    return _DATA_PNG.sub(one, output)
+
+
+_written: dict[str, bytes] = {}  # images written by move_inline_images, for size_images to read
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+def _image_bytes(src: str, page_url: str) -> bytes | None:
+    if src.startswith("data:image/png;base64,"):
+        return base64.b64decode(src.split(",", 1)[1])
+    if ":" in src or src.startswith("/"):
+        return None
+    dest = posixpath.normpath(posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/")
+                                             else page_url, html.unescape(src)))
+    file = _files.get(dest.lstrip("./")) or _files.get(dest)
+    if file is None or not dest.endswith(".png"):
+        return _written.get(src)
+    return file.content_bytes
+
+
+def size_images(output: str, page_url: str) -> str:
+    """Give every content image width, height, and lazy loading when it is below the first screen."""
+    start = output.find('<article class="md-content__inner')
+    if start < 0:
+        return output
+    head, body = output[:start], output[start:]
+
+    def one(match: re.Match) -> str:
+        tag = match[0]
+        src = _SRC.search(tag)
+        if src and " width=" not in tag and " height=" not in tag:
+            data = _image_bytes(src[1], page_url)
+            if data is not None:
+                width, height = display_size(data)
+                tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
+        if " loading=" not in tag:
+            text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[:match.start()]))
+            lazy = text_before > FIRST_SCREEN_CHARS
+            tag = tag[:4] + (' loading="lazy"' if lazy else "") + ' decoding="async"' + tag[4:]
+        return tag
+
+    return head + _IMG.sub(one, body)
+
+
+# --- notebook pages ---------------------------------------------------------------------------
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
+_NOT = re.compile(r":(?:not|is|where|has)\([^()]*(?:\([^()]*\)[^()]*)*\)")  # alternatives or negations
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_VAR = re.compile(r"var\(\s*(--[\w-]+)")
+
+
+def used_classes(page_html: str) -> set[str]:
+    return {c for m in _CLASS_ATTR.finditer(page_html) for c in m[1].split()}
+
+
+def split_selectors(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside ``:is(...)`` and the like)."""
+    out, depth, start = [], 0, 0
+    for i, char in enumerate(prelude):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            out.append(prelude[start:i].strip())
+            start = i + 1
+    out.append(prelude[start:].strip())
+    return out
+
+
+def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
+    """The rules of ``css`` that can matter to a page using ``classes``.
+
+    A selector is kept when every class it names outside ``:not()``, ``:is()``, ``:where()`` and
+    ``:has()`` is in ``classes`` (``:root`` after a combinator
+    never matches and goes); rules inside ``@media`` and ``@supports`` are pruned the same way;
+    ``@keyframes`` only serve JupyterLab's widgets and spinners and go. Then custom properties
+    (``--jp-*``) that no kept declaration, and nothing in ``referenced``, reads are dropped.
+    """
+    import tinycss2
+
+    def selector_used(selector: str) -> bool:
+        if re.search(r"\S\s+:root", selector):
+            return False
+        return all(c in classes for c in _CLASS.findall(_NOT.sub("", selector)))
+
+    def keep(rules) -> list:
+        out = []
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                selectors = split_selectors(tinycss2.serialize(rule.prelude))
+                used = [s for s in selectors if selector_used(s)]
+                if used:
+                    decls = [d for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                                        skip_whitespace=True)
+                             if d.type == "declaration"]
+                    out.append((",".join(used), decls))
+            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+                inner = keep(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+                if inner:
+                    out.append((f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()}", inner))
+        return out
+
+    kept = keep(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+    def declarations(items):
+        for _prelude, body in items:
+            if body and isinstance(body[0], tuple):
+                yield from declarations(body)
+            else:
+                yield from body
+
+    values = {}
+    reads = set(_VAR.findall(referenced))
+    for d in declarations(kept):
+        value = tinycss2.serialize(d.value)
+        if d.name.startswith("--"):
+            values.setdefault(d.name, []).append(value)
+        else:
+            reads.update(_VAR.findall(value))
+    todo = list(reads)
+    while todo:  # custom properties read by custom properties that are read
+        for value in values.get(todo.pop(), []):
+            for name in _VAR.findall(value):
+                if name not in reads:
+                    reads.add(name)
+                    todo.append(name)
+
+    def write(items) -> str:
+        out = []
+        for prelude, body in items:
+            if body and isinstance(body[0], tuple):
+                inner = write(body)
+                if inner:
+                    out.append(f"{prelude}{{{inner}}}")
+                continue
+            decls = [f"{d.name}:{tinycss2.serialize(d.value).strip()}{'!important' if d.important else ''}"
+                     for d in body if not d.name.startswith("--") or d.name in reads]
+            if decls:
+                out.append(f"{prelude}{{{';'.join(decls)}}}")
+        return "".join(out)
+
+    return write(kept)
+
+
+def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
+    """A notebook page with only the styles its cells use, and its download links under the title."""
+    classes = used_classes(output)
+    blocks = [m for m in _STYLE.finditer(output)]
+    jupyter = [m for m in blocks if ".jupyter-wrapper" in m[1] or ".jp-" in m[1]]
+    mermaid = [m for m in jupyter if ".jp-RenderedMermaid" in m[1]]
+    jupyter = [m for m in jupyter if m not in mermaid]
+    # Custom properties read outside JupyterLab's stylesheets: the page's other inline styles.
+    others = "".join(m[1] for m in blocks if m not in jupyter and m not in mermaid)
+    pruned = prune_css("\n".join(m[1] for m in jupyter), classes, others)
+    pieces, pos = [], 0
+    for m in sorted(jupyter + mermaid, key=lambda m: m.start()):
+        pieces.append(output[pos:m.start()])
+        if m is (jupyter[0] if jupyter else None):
+            pieces.append(f"<style>{pruned}</style>")  # in the first one's place, the cascade kept in order
+        pos = m.end()
+    pieces.append(output[pos:])
+    output = "".join(pieces)
+    output = move_inline_images(output, folder, posixpath.splitext(posixpath.basename(src_uri))[0])
+    return output.replace("</h1>", "</h1>" + download_links(src_uri), 1)
+
+
+def on_post_page(output, page, config):
+    if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
+        folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
+        output = lean_notebook(output, page.file.src_uri, folder)
+    return size_images(output, page.url)

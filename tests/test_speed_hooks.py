@@ -1,0 +1,208 @@
+"""The page-speed build hooks: math typeset at build time, image sizes, lean notebook pages, downloads.
+
+docs/hooks/build_math.py runs the vendored KaTeX in an embedded V8 (mini-racer);
+docs/hooks/lean_pages.py sizes images, compacts and prunes notebook pages and makes the notebook
+downloads. The whole built site is checked in a browser by tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import backprop as bp
+from conftest import DOCS, ROOT
+
+pytest.importorskip("py_mini_racer", reason="mini-racer is part of the docs extra")
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+math = _load("build_math")
+lean = _load("lean_pages")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_engine():
+    yield
+    math.close_engine()
+
+
+# --- math -------------------------------------------------------------------------------------
+
+def test_arithmatex_elements_become_katex_html_and_mathml():
+    page = ('<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span> and</p>\n'
+            '<div class="arithmatex">\\[\\begin{aligned} z &amp;= a W^T \\end{aligned}\\]</div>')
+    out = math.render_page(page, "x.md")
+    assert out.count('<span class="katex">') == 2 and out.count('<span class="katex-display">') == 1
+    assert out.count("<math") == 2  # MathML for assistive technology
+    assert "\\(" not in out and "\\[" not in out
+    # The TeX reaches KaTeX unescaped: "<" and "&" are read as TeX, not as HTML entities.
+    assert '<annotation encoding="application/x-tex">a &lt; b</annotation>' in out
+    assert "&amp;amp;" not in out
+
+
+def test_notebook_cells_dollars_are_typeset_and_code_and_escaped_dollars_are_not():
+    cell = ('<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">'
+            '<p>Weights $W_1$ of shape $5 \\times 4$, costs \\$5, code <code>x = $y$</code></p>'
+            '<p>$$C = \\sum_k y_k$$</p></div>')
+    out = math.render_page(cell, "notebooks/x.py")
+    assert out.count('class="katex"') == 3 and out.count("katex-display") == 1
+    assert "<code>x = $y$</code>" in out and "\\$5" in out
+
+
+def test_a_formula_katex_cannot_parse_is_an_error_naming_page_and_formula(caplog):
+    with caplog.at_level(logging.ERROR, logger="mkdocs.hooks.build_math"):
+        out = math.render_page('<span class="arithmatex">\\(\\frac{a\\)</span>', "chapter.md")
+    assert 'class="katex-error"' in out
+    [record] = caplog.records
+    assert "chapter.md" in record.getMessage() and "\\\\frac{a" in record.getMessage()
+
+
+def test_fonts_preloaded_are_those_the_math_uses():
+    plain = math.render_page('<span class="arithmatex">\\(x\\)</span>', "a.md")
+    bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")
+    assert "fonts/KaTeX_Math-Italic.woff2" in math.fonts_used(plain)
+    assert "fonts/KaTeX_Main-Bold.woff2" not in math.fonts_used(plain)
+    assert "fonts/KaTeX_Main-Bold.woff2" in math.fonts_used(bold)
+    assert math.fonts_used("<p>no math</p>") == []
+    head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"></head>'
+    assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Bold.woff2" as="font"' in \
+        math.preload_fonts(head + bold)
+
+
+def _mini_site(tmp_path, page: str):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
+        site_name: t
+        markdown_extensions:
+          - pymdownx.arithmatex:
+              generic: true
+        hooks:
+          - {ROOT / 'docs' / 'hooks' / 'build_math.py'}
+        """), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+
+
+def test_strict_build_fails_on_a_bad_formula_and_exits(tmp_path):
+    # A timeout here would mean the V8 context was left open and kept the process alive.
+    result = _mini_site(tmp_path, "# T\n\nGood \\(x^2\\), bad \\(\\frac{a\\).\n")
+    assert result.returncode != 0
+    assert "index.md" in result.stderr and "\\\\frac{a" in result.stderr, result.stderr
+
+
+def test_build_typesets_and_exits(tmp_path):
+    result = _mini_site(tmp_path, "# T\n\nGood \\(x^2\\).\n")
+    assert result.returncode == 0, result.stderr
+    assert 'class="katex"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_engine_is_closed_after_a_build():
+    math.render_page('<span class="arithmatex">\\(x\\)</span>', "a.md")
+    assert math._katex is not None
+    math.on_post_build(config=None)
+    assert math._katex is None
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def _figure_png(dpi: int) -> bytes:
+    return bp.plots.plot_confusion(bp.confusion_matrix([0, 1, 2], [0, 2, 2], 3)).png_bytes(dpi=dpi)
+
+
+def test_png_size_and_high_density_figures_show_at_half_size():
+    width, height, dpi = lean.png_size(_figure_png(100))
+    assert round(dpi) == 100 and lean.display_size(_figure_png(100)) == (width, height)
+    w2, h2, dpi2 = lean.png_size(_figure_png(200))
+    assert round(dpi2) == 200 and lean.display_size(_figure_png(200)) == (round(w2 / 2), round(h2 / 2))
+
+
+def test_every_content_image_gets_its_size_and_later_ones_load_lazily():
+    data = base64.b64encode(_figure_png(100)).decode()
+    width, height, _ = lean.png_size(_figure_png(100))
+    page = (f'<header><img src="logo.png"></header><article class="md-content__inner">'
+            f'<img alt="a" src="data:image/png;base64,{data}"><p>{"words " * 1000}</p>'
+            f'<img alt="b" src="data:image/png;base64,{data}"></article>')
+    out = lean.size_images(page, "page/")
+    assert '<header><img src="logo.png"></header>' in out  # outside the content: untouched
+    first, second = out.split("<img ")[2:]
+    assert f'width="{width}" height="{height}"' in first and 'loading="lazy"' not in first
+    assert f'width="{width}" height="{height}"' in second and 'loading="lazy"' in second
+
+
+def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
+    from PIL import Image
+    import io
+
+    site_hooks = _load("site_hooks")
+    original = _figure_png(200)
+    small = lean.compact_png(original)
+    assert len(small) < len(original)
+    assert site_hooks.png_description(small) == site_hooks.png_description(original)
+    assert lean.png_size(small) == pytest.approx(lean.png_size(original), rel=1e-3)
+    assert Image.open(io.BytesIO(small)).mode == "P"
+
+
+# --- notebook pages ---------------------------------------------------------------------------
+
+def test_prune_css_keeps_what_the_page_uses():
+    css = (".jupyter-wrapper{--jp-a:red;--jp-b:var(--jp-c);--jp-c:blue;--jp-unused:0}"
+           ".jupyter-wrapper .jp-Used{color:var(--jp-a)}"
+           ".jupyter-wrapper .jp-Unused{color:var(--jp-unused)}"
+           ".jupyter-wrapper :is(.jp-Used, .jp-Other):hover{display:flex}"
+           "@media (max-width:10px){.jupyter-wrapper .jp-Used{margin:0}.jupyter-wrapper .jp-Gone{margin:0}}"
+           "@keyframes spin{to{transform:rotate(1turn)}}"
+           ".jupyter-wrapper :root{--jp-x:1}")
+    out = lean.prune_css(css, {"jupyter-wrapper", "jp-Used"}, referenced="a{color:var(--jp-b)}")
+    assert ".jupyter-wrapper .jp-Used{color:var(--jp-a)}" in out
+    assert ".jupyter-wrapper :is(.jp-Used, .jp-Other):hover{display:flex}" in out
+    assert "@media (max-width:10px){.jupyter-wrapper .jp-Used{margin:0}}" in out
+    assert "--jp-a:red" in out and "--jp-b:" in out and "--jp-c:blue" in out  # read, or read by what is read
+    for gone in ("jp-Unused", "jp-Gone", "--jp-unused", "keyframes", ":root"):
+        assert gone not in out
+
+
+def test_notebook_downloads_are_made_from_the_page_source():
+    import jupytext
+    import nbformat
+
+    src = DOCS / "notebooks" / "iris.py"
+    source = src.read_text(encoding="utf-8")
+    files = lean.notebook_downloads("notebooks/iris.py", source)
+    assert set(files) == {"notebooks/iris/iris.py", "notebooks/iris/iris.ipynb"}
+    assert files["notebooks/iris/iris.py"] == source
+    notebook = nbformat.reads(files["notebooks/iris/iris.ipynb"], as_version=4)
+    nbformat.validate(notebook)
+    expected = jupytext.reads(source, fmt="py:percent")
+    assert [(c.cell_type, c.source) for c in notebook.cells] == [(c.cell_type, c.source) for c in expected.cells]
+    assert sum(c.cell_type == "code" for c in notebook.cells) >= 3
+    assert json.loads(files["notebooks/iris/iris.ipynb"])["nbformat"] == 4
+
+
+# --- the Performance page's "Site speed" section ------------------------------------------------
+
+def test_committed_site_speed_results_fill_every_site_placeholder():
+    page = _load("benchmark_page")
+    results = page.load_site()
+    found = page.site_values(results)
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
+    keys = page.SITE_PLACEHOLDER.findall(text)
+    assert "table" in keys and set(keys) <= set(found)
+    assert found["table"].count("\n") == len(results["pages"]) + 1  # header, rule, one row per page
+    assert results["environment"]["lighthouse"] == "12.2.3"
