@@ -106,5 +106,5 @@ def test_training_figures_describe_their_data():
         bp.plots.plot_softmax_paths(z, {"bad": [0.5, 0.5]})
     with pytest.raises(ValueError, match="positive numbers"):
         bp.plots.plot_gradient_norms({"zero": [0.0, 1.0]})
-    with pytest.raises(ValueError, match="must be a matrix"):
+    with pytest.raises(ValueError, match="must be a 2-D array"):
         bp.plots.plot_gradient_layouts({"vector": np.ones(3)})
