@@ -5,6 +5,9 @@
   renders) get their downloads, generated at every build from the same source: the ``.py`` itself
   and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
   own folder, e.g. ``notebooks/iris/iris.ipynb``.
+* ``on_page_content``: code blocks are left out of the search index (``data-search-exclude``, which
+  Material's search honours). The index is fetched by every page, and code made up about two fifths
+  of it; prose, headings and inline code (the names of functions) stay searchable.
 * ``on_post_page``:
   - every image in the content gets ``width`` and ``height`` (read from the PNG: the generated
     figures' bytes, the notebook's inline ``data:`` images), so its box is reserved before it
@@ -37,6 +40,15 @@ NOTEBOOKS = "notebooks/*.py"
 FIRST_SCREEN_CHARS = 2500
 
 _files: dict[str, File] = {}
+
+
+# --- search index -----------------------------------------------------------------------------
+
+_CODE_BLOCK = re.compile(r'<div class="(language-[\w-]+ )?highlight"')
+
+
+def on_page_content(html_text, page, config, files):
+    return _CODE_BLOCK.sub(lambda m: m[0] + " data-search-exclude", html_text)
 
 
 # --- downloads --------------------------------------------------------------------------------

@@ -4,9 +4,12 @@
 (function () {
   "use strict";
   function mark() {
-    document.querySelectorAll("div.arithmatex, .md-typeset__scrollwrap").forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth) el.tabIndex = 0;
-      else el.removeAttribute("tabindex");
+    // Read every width first, then write: interleaving the two would force a layout per element.
+    var els = Array.prototype.slice.call(document.querySelectorAll("div.arithmatex, .md-typeset__scrollwrap"));
+    var wide = els.map(function (el) { return el.scrollWidth > el.clientWidth; });
+    els.forEach(function (el, k) {
+      if (wide[k]) { if (el.tabIndex !== 0) el.tabIndex = 0; }
+      else if (el.hasAttribute("tabindex")) el.removeAttribute("tabindex");
     });
   }
   if (typeof document$ !== "undefined") document$.subscribe(mark);
