@@ -39,7 +39,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +63,7 @@ AUDITS = {  # audit id -> key in the JSON, numeric value as Lighthouse reports i
 
 
 # --- the site ---------------------------------------------------------------------------------
+
 
 def nav_pages(config: Path = ROOT / "mkdocs.yml") -> list[tuple[str, str]]:
     """(title, URL path) of every page in mkdocs.yml's nav, in order."""
@@ -107,8 +107,11 @@ class GzipHandler(SimpleHTTPRequestHandler):
             if not self.path.split("?")[0].endswith("/"):
                 return super().send_head()  # the redirect to the trailing slash
             path = path / "index.html"
-        if (not path.is_file() or path.suffix not in self.COMPRESS
-                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+        if (
+            not path.is_file()
+            or path.suffix not in self.COMPRESS
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), 6)
         self.send_response(200)
@@ -127,11 +130,13 @@ def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
 
 def build(folder: Path, url: str) -> None:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=url)
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(folder)],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(folder)], cwd=ROOT, env=env, check=True
+    )
 
 
 # --- Lighthouse -------------------------------------------------------------------------------
+
 
 def chromium() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -144,12 +149,21 @@ def lighthouse(url: str, browser: str) -> dict:
     """One Lighthouse run (mobile preset) on ``url``: scores and the metrics in AUDITS."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
-            [str(LIGHTHOUSE), url, "--output=json", "--quiet",
-             f"--only-categories={','.join(CATEGORIES)}",
-             f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run "
-             f"--disable-background-networking --disable-component-update --disable-sync "
-             f"--user-data-dir={profile}"],
-            env=dict(os.environ, CHROME_PATH=browser), capture_output=True, text=True, timeout=300)
+            [
+                str(LIGHTHOUSE),
+                url,
+                "--output=json",
+                "--quiet",
+                f"--only-categories={','.join(CATEGORIES)}",
+                f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run "
+                f"--disable-background-networking --disable-component-update --disable-sync "
+                f"--user-data-dir={profile}",
+            ],
+            env=dict(os.environ, CHROME_PATH=browser),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     if result.returncode != 0:
         raise RuntimeError(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
     report = json.loads(result.stdout)
@@ -170,18 +184,24 @@ def measure(pages, base_url: str, runs: int, browser: str) -> list[dict]:
         scores = [r["performance"] for r in results]
         median = results[scores.index(sorted(scores)[(len(scores) - 1) // 2])]
         rows.append({"page": path or "/", "title": title, **median, "performance_runs": scores})
-        print(f"  {path or '/'}: performance {median['performance']} (runs {scores}), "
-              f"TBT {median['tbt_ms']} ms, CLS {median['cls']:.3f}", file=sys.stderr)
+        print(
+            f"  {path or '/'}: performance {median['performance']} (runs {scores}), "
+            f"TBT {median['tbt_ms']} ms, CLS {median['cls']:.3f}",
+            file=sys.stderr,
+        )
     return rows
 
 
 # --- the table --------------------------------------------------------------------------------
 
+
 def table(results: dict) -> str:
     """The Markdown table the Performance page shows (and this script prints)."""
     before = {row["page"]: row for row in results.get("before", {}).get("pages", [])}
-    head = ("| page | performance | total blocking time | layout shift (CLS) | largest paint | transferred (gzip) "
-            "| accessibility, best practices, SEO |")
+    head = (
+        "| page | performance | total blocking time | layout shift (CLS) | largest paint | transferred (gzip) "
+        "| accessibility, best practices, SEO |"
+    )
     rows = [head, "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in results["pages"]:
         old = before.get(row["page"])
@@ -192,8 +212,10 @@ def table(results: dict) -> str:
         rows.append(
             f"| {row['title']} | {row['performance']}{was('performance')} "
             f"| {row['tbt_ms']} ms{was('tbt_ms', '{} ms')} | {row['cls']:.3f}{was('cls', '{:.3f}')} "
-            f"| {row['lcp_ms'] / 1000:.1f} s | {row['transfer_bytes'] / 1024:.0f} KiB{was('transfer_bytes_kib', '{} KiB')} "
-            f"| {row['accessibility']}, {row['best-practices']}, {row['seo']} |")
+            f"| {row['lcp_ms'] / 1000:.1f} s "
+            f"| {row['transfer_bytes'] / 1024:.0f} KiB{was('transfer_bytes_kib', '{} KiB')} "
+            f"| {row['accessibility']}, {row['best-practices']}, {row['seo']} |"
+        )
     return "\n".join(rows)
 
 
@@ -219,8 +241,10 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline", type=Path, help="an earlier JSON of this script, kept as 'before'")
     args = parser.parse_args(argv)
     if not LIGHTHOUSE.exists():
-        sys.exit(f"Lighthouse is not installed; run:\n  mkdir -p {LIGHTHOUSE_DIR.relative_to(ROOT)} && npm install "
-                 f"--prefix {LIGHTHOUSE_DIR.relative_to(ROOT)} --save-exact lighthouse@{LIGHTHOUSE_VERSION}")
+        sys.exit(
+            f"Lighthouse is not installed; run:\n  mkdir -p {LIGHTHOUSE_DIR.relative_to(ROOT)} && npm install "
+            f"--prefix {LIGHTHOUSE_DIR.relative_to(ROOT)} --save-exact lighthouse@{LIGHTHOUSE_VERSION}"
+        )
     browser = chromium()
     pages = nav_pages()
     with tempfile.TemporaryDirectory() as tmp:
@@ -230,8 +254,11 @@ def main(argv=None) -> int:
             if args.site is None:
                 print(f"building the site into {folder} ...", file=sys.stderr)
                 build(folder, url)
-            print(f"Lighthouse {LIGHTHOUSE_VERSION}, mobile preset, {len(pages)} pages x {args.runs} runs, "
-                  f"served with gzip at {url}", file=sys.stderr)
+            print(
+                f"Lighthouse {LIGHTHOUSE_VERSION}, mobile preset, {len(pages)} pages x {args.runs} runs, "
+                f"served with gzip at {url}",
+                file=sys.stderr,
+            )
             rows = measure(pages, url, args.runs, browser)
         finally:
             server.shutdown()
@@ -241,9 +268,15 @@ def main(argv=None) -> int:
     results = {
         "command": "python benchmarks/site_speed.py" + (f" --runs {args.runs}" if args.runs != 3 else ""),
         "date": dt.date.today().isoformat(),
-        "environment": {"lighthouse": LIGHTHOUSE_VERSION, "node": node, "browser": chrome,
-                        "cpu_cores": os.cpu_count(), "machine": platform.machine(),
-                        "preset": "mobile (simulated slow 4G, 4x CPU slowdown)", "served": "127.0.0.1, gzip"},
+        "environment": {
+            "lighthouse": LIGHTHOUSE_VERSION,
+            "node": node,
+            "browser": chrome,
+            "cpu_cores": os.cpu_count(),
+            "machine": platform.machine(),
+            "preset": "mobile (simulated slow 4G, 4x CPU slowdown)",
+            "served": "127.0.0.1, gzip",
+        },
         "runs_per_page": args.runs,
         "pages": rows,
     }

@@ -29,6 +29,7 @@ def check(f_tensor, f_numpy, *arrays, rtol=1e-6, atol=1e-8):
     value, grads = engine_grads(f_tensor, *arrays)
     assert value == pytest.approx(f_numpy(*arrays), rel=1e-12, abs=1e-12)
     for k, (g, a) in enumerate(zip(grads, arrays)):
+
         def f_k(x, k=k):
             args = list(arrays)
             args[k] = x
@@ -47,6 +48,7 @@ def arrays(seed, *shape, low=-2.0, high=2.0):
 
 
 # --- every operator against central differences -----------------------------------------------
+
 
 @SETTINGS
 @given(m=dims, k=dims, n=dims, seed=st.integers(0, 10_000))
@@ -83,15 +85,24 @@ def test_plain_numbers_on_either_side(m, n, seed, c):
 
 
 @SETTINGS
-@given(m=dims, n=dims, seed=st.integers(0, 10_000),
-       name=st.sampled_from(["relu", "sigmoid", "tanh", "exp", "log", "sum", "mean"]))
+@given(
+    m=dims,
+    n=dims,
+    seed=st.integers(0, 10_000),
+    name=st.sampled_from(["relu", "sigmoid", "tanh", "exp", "log", "sum", "mean"]),
+)
 def test_unary_functions(m, n, seed, name):
     V = arrays(seed + 1, m, n)
     A = arrays(seed, m, n, low=0.1, high=3.0) if name == "log" else arrays(seed, m, n, low=-4.0, high=4.0)
     if name == "relu":
         A[np.abs(A) < 1e-3] = 0.5  # away from the kink, where central differences are exact
-    numpy_of = {"relu": lambda a: np.maximum(a, 0), "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
-                "tanh": np.tanh, "exp": np.exp, "log": np.log}
+    numpy_of = {
+        "relu": lambda a: np.maximum(a, 0),
+        "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+        "tanh": np.tanh,
+        "exp": np.exp,
+        "log": np.log,
+    }
     if name in ("sum", "mean"):
         scale = A.size if name == "mean" else 1
         check(lambda a: getattr(a * Tensor(V), name)(), lambda a: np.sum(a * V) / scale, A)
@@ -124,6 +135,7 @@ def test_softmax_cross_entropy_is_finite_for_huge_logits():
 
 # --- bias broadcasting ------------------------------------------------------------------------
 
+
 @SETTINGS
 @given(m=dims, n=dims, seed=st.integers(0, 10_000))
 def test_bias_broadcast_over_rows_sums_its_gradient(m, n, seed):
@@ -137,6 +149,7 @@ def test_bias_broadcast_over_rows_sums_its_gradient(m, n, seed):
 
 
 # --- whole networks against Network.gradients -------------------------------------------------
+
 
 def network_cost(net, X, Y):
     """The network's forward pass and cost, written with the engine; returns (cost, parameter leaves)."""
@@ -167,8 +180,12 @@ def test_the_4_5_3_network_on_iris_matches_network_gradients():
 
 
 @settings(max_examples=20, deadline=None, derandomize=True)
-@given(sizes=st.lists(st.integers(1, 6), min_size=3, max_size=6), m=st.integers(1, 8),
-       hidden=st.sampled_from(["relu", "sigmoid", "tanh", "identity"]), seed=st.integers(0, 10_000))
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=3, max_size=6),
+    m=st.integers(1, 8),
+    hidden=st.sampled_from(["relu", "sigmoid", "tanh", "identity"]),
+    seed=st.integers(0, 10_000),
+)
 def test_random_deeper_networks_match_network_gradients(sizes, m, hidden, seed):
     sizes[-1] = max(sizes[-1], 2)
     rng = np.random.default_rng(seed)
@@ -191,22 +208,23 @@ def test_engine_gradients_pass_the_gradient_check():
 
 # --- accumulation: several consumers, repeated calls, zero_grad -------------------------------
 
+
 def test_a_node_with_several_consumers_receives_the_sum_of_their_contributions():
     x = Tensor([[0.5, -1.0, 2.0]], requires_grad=True)
-    h = x.tanh()                                         # h feeds three consumers
+    h = x.tanh()  # h feeds three consumers
     C = (h * 3.0).sum() + (h * h).sum() + h.exp().sum()
     C.backward()
     a = np.tanh(x.data)
     np.testing.assert_allclose(h.grad, 3.0 + 2 * a + np.exp(a), atol=1e-14)
     numeric = numeric_grad(lambda v: np.sum(3 * np.tanh(v) + np.tanh(v) ** 2 + np.exp(np.tanh(v))), x.data)
     np.testing.assert_allclose(x.grad, numeric, rtol=1e-7)
-    single = 3.0 * (1 - a**2)                           # one consumer's path only: wrong
+    single = 3.0 * (1 - a**2)  # one consumer's path only: wrong
     assert np.max(np.abs(single - numeric)) > 0.1
 
 
 def test_same_tensor_on_both_sides():
     x = Tensor([[1.5, -2.0]], requires_grad=True)
-    (x * x).sum().backward()                             # two paths from x into the product
+    (x * x).sum().backward()  # two paths from x into the product
     np.testing.assert_allclose(x.grad, 2 * x.data)
 
 
@@ -245,6 +263,7 @@ def test_module_docstring_example():
 
 # --- bad input --------------------------------------------------------------------------------
 
+
 def test_matmul_shape_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"\(m, k\) and \(k, n\); got \(2, 3\) and \(2, 3\)"):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
@@ -272,9 +291,9 @@ def test_backward_with_nothing_to_differentiate():
 
 def test_wrong_types():
     t = Tensor(np.ones((2, 2)))
-    with pytest.raises(TypeError, match="Tensor or a plain number.*ndarray"):
+    with pytest.raises(TypeError, match=r"Tensor or a plain number.*ndarray"):
         t + np.ones((2, 2))
-    with pytest.raises(TypeError, match="Tensor or a plain number.*ndarray"):
+    with pytest.raises(TypeError, match=r"Tensor or a plain number.*ndarray"):
         np.ones((2, 2)) * t
     with pytest.raises(TypeError, match="needs a Tensor on both sides"):
         t @ np.ones((2, 2))

@@ -40,7 +40,7 @@ def test_a_hidden_activation_with_several_consumers_agrees_with_autograd():
     h = Tensor(np.maximum(X[100:101] @ W1.T + b1, 0.0), requires_grad=True)  # hidden activation (1, 5)
     unit = np.eye(3)
     # three consumers of h, one per output neuron, reassembled into the row z_L = sum_i z_i e_i
-    z = [h @ Tensor(W2[i:i + 1]).T + float(b2[i]) for i in range(3)]
+    z = [h @ Tensor(W2[i : i + 1]).T + float(b2[i]) for i in range(3)]
     C = softmax_cross_entropy(z[0] @ Tensor(unit[:1]) + z[1] @ Tensor(unit[1:2]) + z[2] @ Tensor(unit[2:]), Y)
     C.backward()
 

@@ -25,11 +25,11 @@ import gzip
 import json
 import os
 import re
-import urllib.request
 import shutil
 import subprocess
 import sys
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -69,17 +69,27 @@ AXE = ROOT / "tests" / "assets" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ["BROWSER_SCREENSHOTS"]).resolve() if os.environ.get("BROWSER_SCREENSHOTS") else None
 TRANSFER_BUDGET = 300 * 1024  # bytes on the wire (gzip) for a page and everything it loads
 CLS_LIMIT = 0.02
-PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True,
-         "has_touch": True}  # the size Lighthouse's mobile preset emulates
+PHONE = {
+    "viewport": {"width": 412, "height": 823},
+    "device_scale_factor": 1.75,
+    "is_mobile": True,
+    "has_touch": True,
+}  # the size Lighthouse's mobile preset emulates
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PLACEHOLDER_ALT = "No description has been provided for this image"
 
 
 def nav_pages() -> list[str]:
     """The URL path of every page in mkdocs.yml's nav, in order."""
+
     class Loader(yaml.SafeLoader):  # mkdocs.yml's tags (!ENV, !!python/name:...) are not needed here
         pass
 
@@ -116,8 +126,11 @@ class _GzipHandler(SimpleHTTPRequestHandler):
             if not self.path.split("?")[0].endswith("/"):
                 return super().send_head()  # the redirect to the trailing slash
             path = path / "index.html"
-        if (not path.is_file() or path.suffix not in self.COMPRESS
-                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+        if (
+            not path.is_file()
+            or path.suffix not in self.COMPRESS
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), 6)
         self.send_response(200)
@@ -144,7 +157,12 @@ def site(tmp_path_factory):
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=url)
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     _plant_faults(out)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -240,7 +258,7 @@ def raw_html_problems(page_html: str) -> list[str]:
     """What is wrong with a page's HTML as sent: math left for a script, or a KaTeX script."""
     out = []
     start = page_html.find('<article class="md-content__inner')
-    content = page_html[start:page_html.find("</article>", start)] if start >= 0 else page_html
+    content = page_html[start : page_html.find("</article>", start)] if start >= 0 else page_html
     formulas = re.findall(r'<(?:span|div) class="arithmatex">(.{0,40})', content, re.S)
     untypeset = [f for f in formulas if not f.startswith('<span class="katex')]
     if untypeset:
@@ -258,7 +276,9 @@ def raw_html_problems(page_html: str) -> list[str]:
 # After load: every layout shift not caused by input (the CLS sum) and the bytes on the wire.
 OBSERVE_SHIFTS = """(() => {
   window.__cls = 0;
-  new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; })
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+  })
     .observe({type: 'layout-shift', buffered: true});
 })();"""
 SETTLED = """async () => {
@@ -271,8 +291,9 @@ SETTLED = """async () => {
 }"""
 
 
-def visit(browser, url: str, scheme: str = "light", screenshot: Path | None = None, axe: bool = False,
-          phone: bool = False) -> Visit:
+def visit(
+    browser, url: str, scheme: str = "light", screenshot: Path | None = None, axe: bool = False, phone: bool = False
+) -> Visit:
     result = Visit()
     size = PHONE if phone else {"viewport": {"width": 1280, "height": 900}}
     context = browser.new_context(color_scheme=scheme, **size)
@@ -291,7 +312,9 @@ def visit(browser, url: str, scheme: str = "light", screenshot: Path | None = No
     page.on("console", lambda m: result.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: result.console_errors.append(f"uncaught: {e}"))
     page.on("requestfailed", lambda r: result.failed_requests.append(f"{r.url} ({r.failure})"))
-    page.on("response", lambda r: result.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: result.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None
+    )
     try:
         response = page.goto(url, wait_until="networkidle")
         result.status = response.status if response else None
@@ -361,6 +384,7 @@ def problems(v: Visit) -> list[str]:
 
 # --- every page -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_page_is_clean(visits, path, scheme):
@@ -406,7 +430,7 @@ def test_every_image_has_its_size_in_the_html(site):
     missing = []
     for path in PAGES:
         page_html = (folder / path / "index.html").read_text(encoding="utf-8")
-        for tag in re.findall(r"<img\b[^>]*>", page_html[page_html.find('<article'):]):
+        for tag in re.findall(r"<img\b[^>]*>", page_html[page_html.find("<article") :]):
             if not re.search(r'\swidth="\d+"', tag) or not re.search(r'\sheight="\d+"', tag):
                 missing.append(f"{path}: {tag[:100]}")
     assert missing == []
@@ -435,8 +459,9 @@ def test_notebook_downloads_are_linked_and_match_the_source(browser, base_url):
             else:
                 cells = json.loads(body)["cells"]
                 expected = jupytext.reads(source, fmt="py:percent").cells
-                assert [(c["cell_type"], "".join(c["source"])) for c in cells] == \
-                       [(c.cell_type, c.source) for c in expected]
+                assert [(c["cell_type"], "".join(c["source"])) for c in cells] == [
+                    (c.cell_type, c.source) for c in expected
+                ]
 
 
 def test_pages_with_figures_show_them(visits):
@@ -446,6 +471,7 @@ def test_pages_with_figures_show_them(visits):
 
 
 # --- site-wide --------------------------------------------------------------------------------
+
 
 def test_search_finds_the_total_derivative_chapter_first(browser, base_url):
     page = browser.new_page()
@@ -522,9 +548,12 @@ PLANTS = {
     # Client-side KaTeX loaded from the site itself.
     "katex-script": ("</head>", '<script src="../assets/katex/katex.min.js"></script></head>'),
     # Content pushed down after load, as a late formula or an image without a size does.
-    "layout-shift": ("</body>", "<script>addEventListener('load', () => requestAnimationFrame(() => document"
-                                ".querySelector('.md-content__inner').prepend(Object.assign(document.createElement"
-                                "('div'), {style: 'height: 400px'}))))</script></body>"),
+    "layout-shift": (
+        "</body>",
+        "<script>addEventListener('load', () => requestAnimationFrame(() => document"
+        ".querySelector('.md-content__inner').prepend(Object.assign(document.createElement"
+        "('div'), {style: 'height: 400px'}))))</script></body>",
+    ),
     # 450 KB of text that gzip cannot shrink below the budget.
     "heavy": ("</body>", "<!-- " + base64.b64encode(os.urandom(340_000)).decode() + " --></body>"),
 }
@@ -544,15 +573,18 @@ def test_the_unplanted_copy_has_no_problems(browser, base_url):
     assert problems(visit(browser, f"{base_url}planted-none/")) == []
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("external", "request to another host: https://cdn.jsdelivr.net/"),
-    ("raw-tex", "unrendered TeX in the HTML"),
-    ("console-error", "console error: planted error"),
-    ("untypeset", "1 of "),
-    ("katex-script", "KaTeX script in the HTML"),
-    ("layout-shift", "layout shift after load"),
-    ("heavy", "transfer over budget"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("external", "request to another host: https://cdn.jsdelivr.net/"),
+        ("raw-tex", "unrendered TeX in the HTML"),
+        ("console-error", "console error: planted error"),
+        ("untypeset", "1 of "),
+        ("katex-script", "KaTeX script in the HTML"),
+        ("layout-shift", "layout shift after load"),
+        ("heavy", "transfer over budget"),
+    ],
+)
 def test_each_check_fails_when_its_fault_is_planted(browser, base_url, name, expected):
     found = problems(visit(browser, f"{base_url}planted-{name}/"))
     assert any(p.startswith(expected) for p in found), found

@@ -29,8 +29,8 @@ def test_gradient_norms_vanish_through_sigmoid_layers(iris):
     X, Y = iris
     sigmoid = bp.gradient_norms(bp.Network([4] + [10] * 10 + [3], hidden="sigmoid", seed=0), X, Y)
     relu = bp.gradient_norms(bp.Network([4] + [10] * 10 + [3], hidden="relu", seed=0), X, Y)
-    assert sigmoid[0] < 1e-4 * sigmoid[-1]            # about 4 orders of magnitude lost
-    assert relu.max() < 10 * relu.min()                # He initialisation keeps them level
+    assert sigmoid[0] < 1e-4 * sigmoid[-1]  # about 4 orders of magnitude lost
+    assert relu.max() < 10 * relu.min()  # He initialisation keeps them level
 
 
 def _dead_by_loop(net, X):

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, ROOT, markdown_files
 from pytest_codeblocks import extract_from_file
+
+from conftest import DOCS, ROOT, markdown_files
 
 #: Pages that derive nothing, so need no finite-difference check: the README, CONTRIBUTING and the
 #: home page point to the chapters, notation.md shows shapes only, reference.md is generated from docstrings,
@@ -57,14 +58,17 @@ def missing_check(path: Path) -> str | None:
         return None
     if name in CLOSED_FORM and any(CLOSED_FORM_CHECK.search(code) for code in codes):
         return None
-    return f"{name}: no block compares with finite differences (numerical_jacobian, numerical_gradients, "\
-           "gradient_check or a hand-written central difference)"
+    return (
+        f"{name}: no block compares with finite differences (numerical_jacobian, numerical_gradients, "
+        "gradient_check or a hand-written central difference)"
+    )
 
 
 def unchecked_prints(path: Path) -> list[str]:
     """The blocks of ``path`` that print but whose output no expected-output fence checks."""
-    return [f"{_name(path)}:{b.lineno}" for b in _python_blocks(path)
-            if PRINTS.search(b.code) and b.expected_output is None]
+    return [
+        f"{_name(path)}:{b.lineno}" for b in _python_blocks(path) if PRINTS.search(b.code) and b.expected_output is None
+    ]
 
 
 def prose(text: str) -> str:
@@ -90,8 +94,13 @@ def unbacked_decimals(path: Path) -> list[str]:
         return []
     backing = set(DECIMAL.findall(backed_numbers(path)))
     backing |= {n.lstrip("-") for n in backing}
-    return sorted({n for n in DECIMAL.findall(prose(path.read_text(encoding="utf-8")))
-                   if n not in backing and n.lstrip("-") not in backing})
+    return sorted(
+        {
+            n
+            for n in DECIMAL.findall(prose(path.read_text(encoding="utf-8")))
+            if n not in backing and n.lstrip("-") not in backing
+        }
+    )
 
 
 PAGES = markdown_files()
@@ -159,8 +168,7 @@ def test_a_sound_page_passes(as_root):
 
 
 def test_guard_catches_a_chapter_without_finite_differences(as_root):
-    path = _page(as_root, CHAPTER.replace("bp.numerical_jacobian(lambda v: 2.5 * v, np.array([1.0]))[0, 0]",
-                                          "2.5"))
+    path = _page(as_root, CHAPTER.replace("bp.numerical_jacobian(lambda v: 2.5 * v, np.array([1.0]))[0, 0]", "2.5"))
     assert "no block compares with finite differences" in missing_check(path)
 
 
@@ -175,8 +183,9 @@ def test_guard_catches_a_number_that_contradicts_the_output(as_root):
 
 
 def test_prose_leaves_out_code_and_links():
-    text = ("A 1.5 here.\n\n```python\nx = 3.25\n```\n\n"
-            "See `f(0.75)`, arXiv:1802.01528 and [it](a-0.5.md). <!-- 9.5 -->\n")
+    text = (
+        "A 1.5 here.\n\n```python\nx = 3.25\n```\n\nSee `f(0.75)`, arXiv:1802.01528 and [it](a-0.5.md). <!-- 9.5 -->\n"
+    )
     assert DECIMAL.findall(prose(text)) == ["1.5"]
 
 

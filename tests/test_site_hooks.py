@@ -7,10 +7,10 @@ import re
 
 import numpy as np
 import pytest
-from conftest import DOCS, ROOT
 from mkdocs.exceptions import PluginError
 
 import backprop as bp
+from conftest import DOCS, ROOT
 
 
 def _load(name: str):
@@ -102,28 +102,38 @@ def test_every_page_figure_is_filled_from_the_data():
             assert name in site_hooks.OTHER_HOOKS, f"{path}: figures/{name} left without alt text"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("![Six active neurons](figures/jacobian-relu.png)", "hand-written alt"),
-    ("![](figures/no-such-figure.png)", "not a figure any hook draws"),
-    ("The {{ caption }} of nothing.", "outside a <figure> block"),
-    (('<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n  ![](figures/network.png)\n'
-      '  <figcaption>{{ caption }}</figcaption>\n</figure>'), "exactly one generated figure"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("![Six active neurons](figures/jacobian-relu.png)", "hand-written alt"),
+        ("![](figures/no-such-figure.png)", "not a figure any hook draws"),
+        ("The {{ caption }} of nothing.", "outside a <figure> block"),
+        (
+            (
+                '<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n  ![](figures/network.png)\n'
+                "  <figcaption>{{ caption }}</figcaption>\n</figure>"
+            ),
+            "exactly one generated figure",
+        ),
+    ],
+)
 def test_build_refuses_hand_written_or_unknown_figures(text, message):
     with pytest.raises(PluginError, match=message):
         site_hooks.fill_figures(text, "page.md")
 
 
 def test_caption_placeholder_is_filled_inside_its_figure():
-    text = ('<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n'
-            '  <figcaption>{{ caption }}.</figcaption>\n</figure>')
+    text = (
+        '<figure markdown="span">\n  ![](figures/jacobian-relu.png)\n'
+        "  <figcaption>{{ caption }}.</figcaption>\n</figure>"
+    )
     out = site_hooks.fill_figures(text, "page.md")
     fig = site_hooks.figures()["jacobian-relu.png"]
     assert f"<figcaption>{fig.caption}.</figcaption>" in out and f"![{fig.alt_text}]" in out
 
 
 def test_paths_figure_dashes_every_edge_of_a_dead_path():
-    net, _, z = _flower_100()
+    _, _, z = _flower_100()
     dead = int((z <= 0).sum())
     fig = site_hooks.figures()["computational-graph.png"]
     top, bottom = fig.axes

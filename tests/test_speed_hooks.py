@@ -43,9 +43,12 @@ def _close_engine():
 
 # --- math -------------------------------------------------------------------------------------
 
+
 def test_arithmatex_elements_become_katex_html_and_mathml():
-    page = ('<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span> and</p>\n'
-            '<div class="arithmatex">\\[\\begin{aligned} z &amp;= a W^T \\end{aligned}\\]</div>')
+    page = (
+        '<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span> and</p>\n'
+        '<div class="arithmatex">\\[\\begin{aligned} z &amp;= a W^T \\end{aligned}\\]</div>'
+    )
     out = math.render_page(page, "x.md")
     assert out.count('<span class="katex">') == 2 and out.count('<span class="katex-display">') == 1
     assert out.count("<math") == 2  # MathML for assistive technology
@@ -56,9 +59,11 @@ def test_arithmatex_elements_become_katex_html_and_mathml():
 
 
 def test_notebook_cells_dollars_are_typeset_and_code_and_escaped_dollars_are_not():
-    cell = ('<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">'
-            '<p>Weights $W_1$ of shape $5 \\times 4$, costs \\$5, code <code>x = $y$</code></p>'
-            '<p>$$C = \\sum_k y_k$$</p></div>')
+    cell = (
+        '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">'
+        "<p>Weights $W_1$ of shape $5 \\times 4$, costs \\$5, code <code>x = $y$</code></p>"
+        "<p>$$C = \\sum_k y_k$$</p></div>"
+    )
     out = math.render_page(cell, "notebooks/x.py")
     assert out.count('class="katex"') == 3 and out.count("katex-display") == 1
     assert "<code>x = $y$</code>" in out and "\\$5" in out
@@ -80,24 +85,33 @@ def test_fonts_preloaded_are_those_the_math_uses():
     assert "fonts/KaTeX_Main-Bold.woff2" in math.fonts_used(bold)
     assert math.fonts_used("<p>no math</p>") == []
     head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"></head>'
-    assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Bold.woff2" as="font"' in \
-        math.preload_fonts(head + bold)
+    assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Bold.woff2" as="font"' in math.preload_fonts(
+        head + bold
+    )
 
 
 def _mini_site(tmp_path, page: str):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
+    (tmp_path / "mkdocs.yml").write_text(
+        textwrap.dedent(f"""\
         site_name: t
         markdown_extensions:
           - pymdownx.arithmatex:
               generic: true
         hooks:
-          - {ROOT / 'docs' / 'hooks' / 'build_math.py'}
-        """), encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+          - {ROOT / "docs" / "hooks" / "build_math.py"}
+        """),
+        encoding="utf-8",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )
 
 
 def test_strict_build_fails_on_a_bad_formula_and_exits(tmp_path):
@@ -122,6 +136,7 @@ def test_engine_is_closed_after_a_build():
 
 # --- images -----------------------------------------------------------------------------------
 
+
 def _figure_png(dpi: int) -> bytes:
     return bp.plots.plot_confusion(bp.confusion_matrix([0, 1, 2], [0, 2, 2], 3)).png_bytes(dpi=dpi)
 
@@ -136,9 +151,11 @@ def test_png_size_and_high_density_figures_show_at_half_size():
 def test_every_content_image_gets_its_size_and_later_ones_load_lazily():
     data = base64.b64encode(_figure_png(100)).decode()
     width, height, _ = lean.png_size(_figure_png(100))
-    page = (f'<header><img src="logo.png"></header><article class="md-content__inner">'
-            f'<img alt="a" src="data:image/png;base64,{data}"><p>{"words " * 1000}</p>'
-            f'<img alt="b" src="data:image/png;base64,{data}"></article>')
+    page = (
+        f'<header><img src="logo.png"></header><article class="md-content__inner">'
+        f'<img alt="a" src="data:image/png;base64,{data}"><p>{"words " * 1000}</p>'
+        f'<img alt="b" src="data:image/png;base64,{data}"></article>'
+    )
     out = lean.size_images(page, "page/")
     assert '<header><img src="logo.png"></header>' in out  # outside the content: untouched
     first, second = out.split("<img ")[2:]
@@ -147,8 +164,9 @@ def test_every_content_image_gets_its_size_and_later_ones_load_lazily():
 
 
 def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     site_hooks = _load("site_hooks")
     original = _figure_png(200)
@@ -161,14 +179,17 @@ def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
 
 # --- notebook pages ---------------------------------------------------------------------------
 
+
 def test_prune_css_keeps_what_the_page_uses():
-    css = (".jupyter-wrapper{--jp-a:red;--jp-b:var(--jp-c);--jp-c:blue;--jp-unused:0}"
-           ".jupyter-wrapper .jp-Used{color:var(--jp-a)}"
-           ".jupyter-wrapper .jp-Unused{color:var(--jp-unused)}"
-           ".jupyter-wrapper :is(.jp-Used, .jp-Other):hover{display:flex}"
-           "@media (max-width:10px){.jupyter-wrapper .jp-Used{margin:0}.jupyter-wrapper .jp-Gone{margin:0}}"
-           "@keyframes spin{to{transform:rotate(1turn)}}"
-           ".jupyter-wrapper :root{--jp-x:1}")
+    css = (
+        ".jupyter-wrapper{--jp-a:red;--jp-b:var(--jp-c);--jp-c:blue;--jp-unused:0}"
+        ".jupyter-wrapper .jp-Used{color:var(--jp-a)}"
+        ".jupyter-wrapper .jp-Unused{color:var(--jp-unused)}"
+        ".jupyter-wrapper :is(.jp-Used, .jp-Other):hover{display:flex}"
+        "@media (max-width:10px){.jupyter-wrapper .jp-Used{margin:0}.jupyter-wrapper .jp-Gone{margin:0}}"
+        "@keyframes spin{to{transform:rotate(1turn)}}"
+        ".jupyter-wrapper :root{--jp-x:1}"
+    )
     out = lean.prune_css(css, {"jupyter-wrapper", "jp-Used"}, referenced="a{color:var(--jp-b)}")
     assert ".jupyter-wrapper .jp-Used{color:var(--jp-a)}" in out
     assert ".jupyter-wrapper :is(.jp-Used, .jp-Other):hover{display:flex}" in out
@@ -196,6 +217,7 @@ def test_notebook_downloads_are_made_from_the_page_source():
 
 
 # --- the Performance page's "Site speed" section ------------------------------------------------
+
 
 def test_committed_site_speed_results_fill_every_site_placeholder():
     page = _load("benchmark_page")

@@ -43,14 +43,17 @@ def _share(fraction: float) -> str:
 
 
 def table(results: dict) -> str:
-    rows = ["| network and batch | backprop step | PyTorch step | backprop / PyTorch | GFLOP/s | share of matmul peak |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        "| network and batch | backprop step | PyTorch step | backprop / PyTorch | GFLOP/s | share of matmul peak |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for case in results["cases"]:
         ours, theirs = case["backprop"], case["torch"]
-        torch_cells = (f"{_spread(theirs)} | {case['ratio_backprop_to_torch']:.2f}x" if theirs
-                       else "not measured | -")
-        rows.append(f"| {case['name']} | {_spread(ours)} | {torch_cells} | {ours['gflops']:.1f} | "
-                    f"{_share(ours['fraction_of_matmul_peak'])} |")
+        torch_cells = f"{_spread(theirs)} | {case['ratio_backprop_to_torch']:.2f}x" if theirs else "not measured | -"
+        rows.append(
+            f"| {case['name']} | {_spread(ours)} | {torch_cells} | {ours['gflops']:.1f} | "
+            f"{_share(ours['fraction_of_matmul_peak'])} |"
+        )
     return "\n".join(rows)
 
 
@@ -58,18 +61,22 @@ def values(results: dict) -> dict[str, str]:
     """Every number the page's prose may quote, already formatted."""
     env, peak = results["environment"], results["matmul"]
     iris, mid, big = results["cases"]
-    blas = ", ".join(f"{b.get('internal_api') or b.get('name')} {b.get('version')}"
-                     for b in env["blas"] if b.get("internal_api") != "openmp")
+    blas = ", ".join(
+        f"{b.get('internal_api') or b.get('name')} {b.get('version')}"
+        for b in env["blas"]
+        if b.get("internal_api") != "openmp"
+    )
     out = {
         "table": table(results),
         "command": results["command"],
         "date": results["date"],
         "cpu": f"{env['cpu']}, {env['cores']} cores",
         "software": f"Python {env['python']}, NumPy {env['numpy']} ({blas}), PyTorch {env['torch']} "
-                    f"with {env['torch_threads']} threads",
+        f"with {env['torch_threads']} threads",
         "peak": f"{peak['gflops_median']:.0f} GFLOP/s",
-        "torch_peak": (f"{results['torch_matmul']['gflops_median']:.0f} GFLOP/s"
-                       if results.get("torch_matmul") else "not measured"),
+        "torch_peak": (
+            f"{results['torch_matmul']['gflops_median']:.0f} GFLOP/s" if results.get("torch_matmul") else "not measured"
+        ),
         "peak_n": str(peak["n"]),
         "iris_ms": _ms(iris["backprop"]["median_s"]),
         "iris_share": f"{iris['backprop']['fraction_of_matmul_peak']:.1%}",
@@ -105,9 +112,11 @@ def figure(results: dict):
     ax.set_title("One training step, float64: forward, backward, SGD update")
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.legend()
-    fig.alt_text = ("Bar chart, log scale, of the median time of one training step: " + "; ".join(
-        f"{n}: backprop {o:.3g} ms, PyTorch {t:.3g} ms" for n, o, t in zip(names, ours, theirs))
-        + f"; the per-weight loop on iris takes {loop:.3g} ms")
+    fig.alt_text = (
+        "Bar chart, log scale, of the median time of one training step: "
+        + "; ".join(f"{n}: backprop {o:.3g} ms, PyTorch {t:.3g} ms" for n, o, t in zip(names, ours, theirs))
+        + f"; the per-weight loop on iris takes {loop:.3g} ms"
+    )
     return fig
 
 

@@ -61,8 +61,10 @@ class KaTeX:
 
             try:
                 self._cache[key] = self._ctx.call(
-                    "katex.renderToString", tex,
-                    {"displayMode": display, "throwOnError": True, "output": "htmlAndMathml"})
+                    "katex.renderToString",
+                    tex,
+                    {"displayMode": display, "throwOnError": True, "output": "htmlAndMathml"},
+                )
             except JSEvalException as err:
                 message = next((line for line in str(err).splitlines() if "ParseError" in line), str(err))
                 raise ValueError(message.split("ParseError: ", 1)[-1]) from None
@@ -94,7 +96,7 @@ def strip_delimiters(tex: str) -> tuple[str, bool]:
     tex = tex.strip()
     for left, right, display in ((r"\(", r"\)", False), (r"\[", r"\]", True), ("$$", "$$", True)):
         if tex.startswith(left) and tex.endswith(right):
-            return tex[len(left):-len(right)].strip(), display
+            return tex[len(left) : -len(right)].strip(), display
     return tex, True  # \begin{align} ... \end{align} without delimiters: a display environment
 
 
@@ -136,6 +138,7 @@ def render_page(output: str, where: str) -> str:
 
 
 # --- fonts: preload the ones a page's math uses, so no text moves when they arrive ----------------
+
 
 def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str], tuple[str, str, str]]]]:
     """From katex.min.css: the woff2 file of each (family, weight, style), and which classes pick which font."""
@@ -180,8 +183,10 @@ def preload_fonts(output: str) -> str:
     css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"', output)
     if css is None:
         return output
-    links = "".join(f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
-                    for font in fonts_used(output))
+    links = "".join(
+        f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
+        for font in fonts_used(output)
+    )
     first = output.find('<link rel="stylesheet"')
     return output[:first] + links + output[first:]
 

@@ -53,6 +53,7 @@ def on_page_content(html_text, page, config, files):
 
 # --- downloads --------------------------------------------------------------------------------
 
+
 def notebook_downloads(src_uri: str, source: str) -> dict[str, str]:
     """The download files of the notebook page ``src_uri`` (a percent-format ``.py``), by site path."""
     import jupytext
@@ -82,13 +83,16 @@ def on_files(files, config):
 
 def download_links(src_uri: str) -> str:
     stem = posixpath.splitext(posixpath.basename(src_uri))[0]
-    return (f'<p class="notebook-downloads">Download this notebook: '
-            f'<a href="{stem}.ipynb" download>{stem}.ipynb</a> (Jupyter) or '
-            f'<a href="{stem}.py" download>{stem}.py</a> (the same cells as a Python script, '
-            f'jupytext percent format).</p>')
+    return (
+        f'<p class="notebook-downloads">Download this notebook: '
+        f'<a href="{stem}.ipynb" download>{stem}.ipynb</a> (Jupyter) or '
+        f'<a href="{stem}.py" download>{stem}.py</a> (the same cells as a Python script, '
+        f"jupytext percent format).</p>"
+    )
 
 
 # --- images -----------------------------------------------------------------------------------
+
 
 def png_size(png: bytes) -> tuple[int, int, float | None]:
     """Width and height in pixels, and the resolution in dots per inch if the PNG records one."""
@@ -98,9 +102,9 @@ def png_size(png: bytes) -> tuple[int, int, float | None]:
     dpi = None
     pos = 8
     while pos + 8 <= len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
         if kind == b"pHYs":
-            x, _y, unit = struct.unpack(">IIB", png[pos + 8:pos + 17])
+            x, _y, unit = struct.unpack(">IIB", png[pos + 8 : pos + 17])
             dpi = x * 0.0254 if unit == 1 else None
             break
         if kind == b"IDAT":
@@ -174,8 +178,9 @@ def _image_bytes(src: str, page_url: str) -> bytes | None:
         return base64.b64decode(src.split(",", 1)[1])
     if ":" in src or src.startswith("/"):
         return None
-    dest = posixpath.normpath(posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/")
-                                             else page_url, html.unescape(src)))
+    dest = posixpath.normpath(
+        posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/") else page_url, html.unescape(src))
+    )
     file = _files.get(dest.lstrip("./")) or _files.get(dest)
     if file is None or not dest.endswith(".png"):
         return _written.get(src)
@@ -198,7 +203,7 @@ def size_images(output: str, page_url: str) -> str:
                 width, height = display_size(data)
                 tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
         if " loading=" not in tag:
-            text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[:match.start()]))
+            text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[: match.start()]))
             lazy = text_before > FIRST_SCREEN_CHARS
             tag = tag[:4] + (' loading="lazy"' if lazy else "") + ' decoding="async"' + tag[4:]
         return tag
@@ -254,9 +259,11 @@ def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
                 selectors = split_selectors(tinycss2.serialize(rule.prelude))
                 used = [s for s in selectors if selector_used(s)]
                 if used:
-                    decls = [d for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
-                                                                        skip_whitespace=True)
-                             if d.type == "declaration"]
+                    decls = [
+                        d
+                        for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True)
+                        if d.type == "declaration"
+                    ]
                     out.append((",".join(used), decls))
             elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
                 inner = keep(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
@@ -297,8 +304,11 @@ def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
                 if inner:
                     out.append(f"{prelude}{{{inner}}}")
                 continue
-            decls = [f"{d.name}:{tinycss2.serialize(d.value).strip()}{'!important' if d.important else ''}"
-                     for d in body if not d.name.startswith("--") or d.name in reads]
+            decls = [
+                f"{d.name}:{tinycss2.serialize(d.value).strip()}{'!important' if d.important else ''}"
+                for d in body
+                if not d.name.startswith("--") or d.name in reads
+            ]
             if decls:
                 out.append(f"{prelude}{{{';'.join(decls)}}}")
         return "".join(out)
@@ -309,7 +319,7 @@ def prune_css(css: str, classes: set[str], referenced: str = "") -> str:
 def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
     """A notebook page with only the styles its cells use, and its download links under the title."""
     classes = used_classes(output)
-    blocks = [m for m in _STYLE.finditer(output)]
+    blocks = list(_STYLE.finditer(output))
     jupyter = [m for m in blocks if ".jupyter-wrapper" in m[1] or ".jp-" in m[1]]
     mermaid = [m for m in jupyter if ".jp-RenderedMermaid" in m[1]]
     jupyter = [m for m in jupyter if m not in mermaid]
@@ -318,7 +328,7 @@ def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
     pruned = prune_css("\n".join(m[1] for m in jupyter), classes, others)
     pieces, pos = [], 0
     for m in sorted(jupyter + mermaid, key=lambda m: m.start()):
-        pieces.append(output[pos:m.start()])
+        pieces.append(output[pos : m.start()])
         if m is (jupyter[0] if jupyter else None):
             pieces.append(f"<style>{pruned}</style>")  # in the first one's place, the cascade kept in order
         pos = m.end()

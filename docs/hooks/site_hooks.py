@@ -44,7 +44,7 @@ def figures() -> dict[str, object]:
     import backprop as bp
 
     X, _ = bp.load_iris()
-    x = X[FLOWER:FLOWER + 1]  # the flower the chapters use, a row vector (1, 4)
+    x = X[FLOWER : FLOWER + 1]  # the flower the chapters use, a row vector (1, 4)
     net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
     net.forward(x)
     hidden, out = net.layer(1), net.layer(2)
@@ -54,23 +54,31 @@ def figures() -> dict[str, object]:
     return {
         "network.png": bp.plots.draw_network(net, input_names=bp.FEATURE_NAMES),
         "jacobian-relu.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("relu", hidden.z), "ReLU: d a / d z of the hidden layer",
-            "output a_i", "input z_j"),
+            bp.jacobian_a_wrt_z("relu", hidden.z), "ReLU: d a / d z of the hidden layer", "output a_i", "input z_j"
+        ),
         "jacobian-sigmoid-output.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z",
-            "output a_i", "input z_j"),
+            bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z", "output a_i", "input z_j"
+        ),
         "jacobian-dz-dW.png": bp.plots.plot_jacobian(
-            bp.jacobian_z_wrt_W(hidden.a, 3), "d z_L / d W_L (W_L flattened row by row)",
-            "output z_i", "weight w_ij",
-            col_names=[f"w{i}{j}" for i in range(1, 4) for j in range(1, 6)]),
+            bp.jacobian_z_wrt_W(hidden.a, 3),
+            "d z_L / d W_L (W_L flattened row by row)",
+            "output z_i",
+            "weight w_ij",
+            col_names=[f"w{i}{j}" for i in range(1, 4) for j in range(1, 6)],
+        ),
         "jacobian-softmax.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("softmax", out.z), "Softmax: d a / d z is full",
-            "output a_i", "input z_j"),
+            bp.jacobian_a_wrt_z("softmax", out.z), "Softmax: d a / d z is full", "output a_i", "input z_j"
+        ),
         "jacobian-dz-da.png": bp.plots.plot_jacobian(
-            bp.jacobian_z_wrt_a_prev(out.W), "d z_L / d a_(L-1) = W_L", "output z_i", "hidden activation",
-            col_names=a_names),
+            bp.jacobian_z_wrt_a_prev(out.W),
+            "d z_L / d a_(L-1) = W_L",
+            "output z_i",
+            "hidden activation",
+            col_names=a_names,
+        ),
         "computational-graph.png": bp.plots.draw_paths(
-            bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1),
+            bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1
+        ),
         **_training_figures(bp, X),
     }
 
@@ -95,21 +103,31 @@ def _training_figures(bp, X) -> dict[str, object]:
             layer.W *= np.sqrt(gain / wide.layers[0].activation.init_gain)
         wide.forward(X_wide)
         label = f"ReLU, W ~ N(0, {gain:g}/fan_in)" + (" (He, the package)" if gain == 2.0 else "")
-        variances[label] = [np.mean(layer.z ** 2) for layer in wide.layers[:-1]]
+        variances[label] = [np.mean(layer.z**2) for layer in wide.layers[:-1]]
     return {
         "softmax-paths.png": bp.plots.plot_softmax_paths(
-            z_100, {"one-hot": [0.0, 0.0, 1.0], f"label smoothing, eps = {eps:g}": smoothed},
-            title="Flower 100: paths from z_c to C through a_k"),
+            z_100,
+            {"one-hot": [0.0, 0.0, 1.0], f"label smoothing, eps = {eps:g}": smoothed},
+            title="Flower 100: paths from z_c to C through a_k",
+        ),
         "gradient-layouts.png": bp.plots.plot_gradient_layouts(
-            {"this site's W_1 (out, in)": dW1, "as Nielsen's w^1 (out, in)": dW1,
-             "as the batch code's W (in, out)": dW1.T},
-            title="The package's dC/dW_1 of the 4-5-3 network, stored in three layouts"),
+            {
+                "this site's W_1 (out, in)": dW1,
+                "as Nielsen's w^1 (out, in)": dW1,
+                "as the batch code's W (in, out)": dW1.T,
+            },
+            title="The package's dC/dW_1 of the 4-5-3 network, stored in three layouts",
+        ),
         "gradient-norms.png": bp.plots.plot_gradient_norms(
-            {"10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
-             "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y)},
-            title="Gradient norm per layer on iris, before training"),
+            {
+                "10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
+                "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y),
+            },
+            title="Gradient norm per layer on iris, before training",
+        ),
         "init-variance.png": bp.plots.plot_layer_variances(
-            variances, title="Mean square of z through 20 ReLU layers of width 400"),
+            variances, title="Mean square of z through 20 ReLU layers of width 400"
+        ),
     }
 
 
@@ -159,8 +177,10 @@ def fill_figures(markdown: str, page: str) -> str:
         if name not in drawn:
             raise PluginError(f"{page}: image figures/{name} is not a figure any hook draws (see figures())")
         if match["alt"].strip():
-            raise PluginError(f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
-                              "and the build fills it in from the figure's data")
+            raise PluginError(
+                f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
+                "and the build fills it in from the figure's data"
+            )
         return f"![{_markdown_alt(drawn[name].alt_text)}]({match['up']}figures/{name})"
 
     def caption(block: re.Match) -> str:
@@ -169,8 +189,10 @@ def fill_figures(markdown: str, page: str) -> str:
             return text
         names = {m["name"] for m in _IMAGE.finditer(text)} - OTHER_HOOKS
         if len(names) != 1 or not drawn[next(iter(names))].caption:
-            raise PluginError(f"{page}: {{{{ caption }}}} needs exactly one generated figure with a caption "
-                              f"in its <figure> block; found {sorted(names)}")
+            raise PluginError(
+                f"{page}: {{{{ caption }}}} needs exactly one generated figure with a caption "
+                f"in its <figure> block; found {sorted(names)}"
+            )
         return text.replace(_CAPTION, html.escape(drawn[names.pop()].caption))
 
     markdown = _FIGURE.sub(caption, _IMAGE.sub(alt, markdown))
@@ -191,12 +213,16 @@ def _describe(match: re.Match) -> str:
 
 def on_post_page(output, page, config):
     # Material's search overlay is a dialog without a name; screen readers announce it as "Search".
-    output = output.replace('<div class="md-search" data-md-component="search" role="dialog">',
-                            '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">', 1)
+    output = output.replace(
+        '<div class="md-search" data-md-component="search" role="dialog">',
+        '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">',
+        1,
+    )
     if page.file.src_uri.startswith("notebooks/"):
         # Code cells scroll sideways; make them reachable with the keyboard.
-        output = output.replace('<div class="highlight-ipynb hl-python">',
-                                '<div class="highlight-ipynb hl-python" tabindex="0">')
+        output = output.replace(
+            '<div class="highlight-ipynb hl-python">', '<div class="highlight-ipynb hl-python" tabindex="0">'
+        )
         output = _MERMAID.sub("", _MATHJAX.sub("", output))
         # nbconvert gives every output image a placeholder alt; use the figure's own description.
         output = _PLACEHOLDER_ALT.sub(_describe, output)

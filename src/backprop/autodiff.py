@@ -98,8 +98,9 @@ class Tensor:
     def __add__(self, other: Operand) -> Tensor:
         other = _as_tensor(other, "+")
         _check_broadcast(self.data.shape, other.data.shape, "+")
-        return Tensor._result(self.data + other.data, (self, other),
-                              lambda g: (_sum_to(g, self.data.shape), _sum_to(g, other.data.shape)))
+        return Tensor._result(
+            self.data + other.data, (self, other), lambda g: (_sum_to(g, self.data.shape), _sum_to(g, other.data.shape))
+        )
 
     def __mul__(self, other: Operand) -> Tensor:
         other = _as_tensor(other, "*")
@@ -183,8 +184,10 @@ class Tensor:
         Raises ``ValueError`` if this tensor is not a scalar (shape ``()``) or requires no gradient.
         """
         if self.data.shape != ():
-            raise ValueError(f"backward() needs a scalar of shape (); got shape {self.data.shape}: "
-                             "reduce it first with .sum() or .mean()")
+            raise ValueError(
+                f"backward() needs a scalar of shape (); got shape {self.data.shape}: "
+                "reduce it first with .sum() or .mean()"
+            )
         if not self.requires_grad:
             raise ValueError("backward(): nothing to differentiate; no tensor it depends on has requires_grad=True")
         order = self._graph()
@@ -247,8 +250,9 @@ def _as_tensor(x: Operand, op: str) -> Tensor:
         return x
     if isinstance(x, Real) and not isinstance(x, bool):
         return Tensor(float(x))
-    raise TypeError(f"{op} takes a Tensor or a plain number on either side; got {type(x).__name__} "
-                    "(wrap arrays in Tensor)")
+    raise TypeError(
+        f"{op} takes a Tensor or a plain number on either side; got {type(x).__name__} (wrap arrays in Tensor)"
+    )
 
 
 def _check_broadcast(a: tuple[int, ...], b: tuple[int, ...], op: str) -> None:

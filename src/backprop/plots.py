@@ -88,11 +88,15 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
     ax.set_axis_off()
     ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, width ~ |w|")
     weights = np.concatenate([layer.W.ravel() for layer in net.layers])
-    fig.caption = (f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (blue) and "
-                   f"{int(np.sum(weights < 0))} negative (red)")
-    fig.alt_text = (f"Diagram of a {'-'.join(map(str, sizes))} network: columns of neurons joined by one "
-                    f"edge per weight, blue for positive and red for negative weights, wider for larger ones; "
-                    f"{fig.caption}")
+    fig.caption = (
+        f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (blue) and "
+        f"{int(np.sum(weights < 0))} negative (red)"
+    )
+    fig.alt_text = (
+        f"Diagram of a {'-'.join(map(str, sizes))} network: columns of neurons joined by one "
+        f"edge per weight, blue for positive and red for negative weights, wider for larger ones; "
+        f"{fig.caption}"
+    )
     return fig
 
 
@@ -120,15 +124,19 @@ def plot_jacobian(
         rotation=90 if J.shape[1] > 8 else 0,
     )
     ax.set_yticks(
-        range(J.shape[0]), [str(n) for n in (row_names if row_names is not None else range(1, J.shape[0] + 1))], fontsize=8
+        range(J.shape[0]),
+        [str(n) for n in (row_names if row_names is not None else range(1, J.shape[0] + 1))],
+        fontsize=8,
     )
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(f"{title}  ({J.shape[0]} x {J.shape[1]})", fontsize=10)
     fig.colorbar(im, ax=ax, shrink=0.8)
     fig.caption = _zero_pattern(J, row_names, col_names)
-    fig.alt_text = (f"Heat map of the {J.shape[0]} by {J.shape[1]} Jacobian '{title}', rows {row_label}, "
-                    f"columns {col_label}: {fig.caption}")
+    fig.alt_text = (
+        f"Heat map of the {J.shape[0]} by {J.shape[1]} Jacobian '{title}', rows {row_label}, "
+        f"columns {col_label}: {fig.caption}"
+    )
     return fig
 
 
@@ -275,14 +283,20 @@ def draw_paths(net: Network, x: ArrayLike, weight: tuple[int, int] = (1, 1), inp
     n_in, n_hid, n_out = net.sizes
     i, j = weight
     if not (1 <= i <= n_hid and 1 <= j <= n_in and 1 <= input_index <= n_in):
-        raise ValueError(f"weight must index W_1 of shape ({n_hid}, {n_in}) and input_index an input "
-                         f"1..{n_in}, 1-based; got weight={weight}, input_index={input_index}")
+        raise ValueError(
+            f"weight must index W_1 of shape ({n_hid}, {n_in}) and input_index an input "
+            f"1..{n_in}, 1-based; got weight={weight}, input_index={input_index}"
+        )
     net.forward(as_batch(np.reshape(float_array(x, "x"), (1, -1)), n_in, "x"))
     active = cast(np.ndarray, net.layer(1).z)[0] > 0  # z is set by the forward pass just above
     cols = [("x", n_in), ("z^{[1]}", n_hid), ("a^{[1]}", n_hid), ("z^{[2]}", n_out), ("C", 1)]
     ys = [np.linspace((n - 1) / 2, -(n - 1) / 2, n) for _, n in cols]
-    edges = ([(0, q, 1, p) for p in range(n_hid) for q in range(n_in)] + [(1, p, 2, p) for p in range(n_hid)]
-             + [(2, p, 3, k) for k in range(n_out) for p in range(n_hid)] + [(3, k, 4, 0) for k in range(n_out)])
+    edges = (
+        [(0, q, 1, p) for p in range(n_hid) for q in range(n_in)]
+        + [(1, p, 2, p) for p in range(n_hid)]
+        + [(2, p, 3, k) for k in range(n_out) for p in range(n_hid)]
+        + [(3, k, 4, 0) for k in range(n_out)]
+    )
 
     fig = Figure(figsize=(7.5, 8.4), layout="constrained")
     panels = []
@@ -292,8 +306,11 @@ def draw_paths(net: Network, x: ArrayLike, weight: tuple[int, int] = (1, 1), inp
             on_path = {(1, i - 1, 2, i - 1)} | {(2, i - 1, 3, k) for k in range(n_out)}
         else:  # x_k enters every hidden z
             hidden_on_path = list(range(n_hid))
-            on_path = ({(0, input_index - 1, 1, p) for p in range(n_hid)} | {(1, p, 2, p) for p in range(n_hid)}
-                       | {(2, p, 3, k) for p in range(n_hid) for k in range(n_out)})
+            on_path = (
+                {(0, input_index - 1, 1, p) for p in range(n_hid)}
+                | {(1, p, 2, p) for p in range(n_hid)}
+                | {(2, p, 3, k) for p in range(n_hid) for k in range(n_out)}
+            )
         on_path |= {(3, k, 4, 0) for k in range(n_out)}
         for c0, r0, c1, r1 in edges:
             xy = ([c0, c1], [ys[c0][r0], ys[c1][r1]])
@@ -311,26 +328,42 @@ def draw_paths(net: Network, x: ArrayLike, weight: tuple[int, int] = (1, 1), inp
                 label = "$C$" if name == "C" else f"${name[0]}_{r + 1}{name[1:]}$"
                 ax.text(c, ys[c][r], label, ha="center", va="center", fontsize=9, zorder=3)
         if source == "weight":
-            ax.annotate(f"$w^{{[1]}}_{{{i}{j}}}$", xy=(0.86, ys[1][i - 1] + 0.12), xytext=(0.3, ys[1][i - 1] + 0.9),
-                        fontsize=10, color="#1f5fbf", arrowprops={"arrowstyle": "->", "color": "#1f5fbf"})
+            ax.annotate(
+                f"$w^{{[1]}}_{{{i}{j}}}$",
+                xy=(0.86, ys[1][i - 1] + 0.12),
+                xytext=(0.3, ys[1][i - 1] + 0.9),
+                fontsize=10,
+                color="#1f5fbf",
+                arrowprops={"arrowstyle": "->", "color": "#1f5fbf"},
+            )
         n_paths = len(hidden_on_path) * n_out
         n_dead = sum(not active[p] for p in hidden_on_path) * n_out
         what = f"hidden weight w_{i}{j} of layer 1" if source == "weight" else f"input x_{input_index}"
         shown = f"hidden weight $w^{{[1]}}_{{{i}{j}}}$" if source == "weight" else f"input $x_{{{input_index}}}$"
-        ax.set_title(f"{n_paths} paths from {shown} to $C$" + (f" ({n_dead} through a switched-off ReLU, dashed)"
-                                                                if n_dead else ""), fontsize=10)
+        ax.set_title(
+            f"{n_paths} paths from {shown} to $C$"
+            + (f" ({n_dead} through a switched-off ReLU, dashed)" if n_dead else ""),
+            fontsize=10,
+        )
         ax.set_xlim(-0.5, 4.5)
         ax.set_ylim(-(max(n for _, n in cols) + 1) / 2, (max(n for _, n in cols) + 1) / 2 + 0.6)
         ax.set_axis_off()
         panels.append((what, n_paths, n_dead))
     off = [p + 1 for p in range(n_hid) if not active[p]]
-    fig.alt_text = (f"Two copies of the computational graph of the {'-'.join(map(str, net.sizes))} network for one "
-                    f"observation, in columns x, z1, a1, z2 and C. "
-                    + " ".join(f"{'Top' if k == 0 else 'Bottom'}: the {n} paths from {what} to C are highlighted"
-                               + (f", {d} of them dashed grey because they pass through a hidden neuron whose "
-                                  "ReLU is off." if d else " in blue, none through a switched-off ReLU.")
-                               for k, (what, n, d) in enumerate(panels))
-                    + (f" Hidden neurons switched off: {', '.join(map(str, off))}." if off else ""))
+    fig.alt_text = (
+        f"Two copies of the computational graph of the {'-'.join(map(str, net.sizes))} network for one "
+        f"observation, in columns x, z1, a1, z2 and C. "
+        + " ".join(
+            f"{'Top' if k == 0 else 'Bottom'}: the {n} paths from {what} to C are highlighted"
+            + (
+                f", {d} of them dashed grey because they pass through a hidden neuron whose ReLU is off."
+                if d
+                else " in blue, none through a switched-off ReLU."
+            )
+            for k, (what, n, d) in enumerate(panels)
+        )
+        + (f" Hidden neurons switched off: {', '.join(map(str, off))}." if off else "")
+    )
     return fig
 
 
@@ -363,17 +396,29 @@ def plot_softmax_paths(
     for ax, (label, P) in zip(axes, panels.items()):
         images.append(ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
         for (k, c), v in np.ndenumerate(P):
-            ax.text(c, k, f"{v:.2g}" if v != 0 else "0", ha="center", va="center", fontsize=8,
-                    color="white" if abs(v) > lim / 2 else "black")
+            ax.text(
+                c,
+                k,
+                f"{v:.2g}" if v != 0 else "0",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if abs(v) > lim / 2 else "black",
+            )
         ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
         ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
         ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
     fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
-    counts = "; ".join(f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
-                       f"all in {np.count_nonzero(P.any(axis=1))} of {n} rows" for label, P in panels.items())
-    fig.alt_text = (f"{title}. Heat maps of the {n} by {n} path terms (rows: through output a_k, columns: "
-                    f"logit z_c), one per target. {counts}.")
+    counts = "; ".join(
+        f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
+        f"all in {np.count_nonzero(P.any(axis=1))} of {n} rows"
+        for label, P in panels.items()
+    )
+    fig.alt_text = (
+        f"{title}. Heat maps of the {n} by {n} path terms (rows: through output a_k, columns: "
+        f"logit z_c), one per target. {counts}."
+    )
     return fig
 
 
@@ -396,8 +441,10 @@ def plot_gradient_layouts(layouts: Mapping[str, ArrayLike], title: str = "One gr
     fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     shapes = "; ".join(f"{label}: {M.shape[0]} by {M.shape[1]}" for label, M in mats.items())
-    fig.alt_text = (f"{title}: heat maps of one weight gradient on a shared colour scale, stored as {shapes}; "
-                    "the panels of different shape show the same colours with rows and columns swapped")
+    fig.alt_text = (
+        f"{title}: heat maps of one weight gradient on a shared colour scale, stored as {shapes}; "
+        "the panels of different shape show the same colours with rows and columns swapped"
+    )
     return fig
 
 
@@ -422,8 +469,9 @@ def plot_gradient_norms(norms: Mapping[str, ArrayLike], title: str = "Gradient n
     ``norms`` maps a label to the array returned by ``backprop.gradient_norms`` (shape (L,)).
     """
     fig, values = _per_layer(norms, "Frobenius norm of dC/dW_l", title)
-    lines = "; ".join(f"{label}: {v[0]:.1e} at layer 1 and {v[-1]:.1e} at layer {v.size}"
-                      for label, v in values.items())
+    lines = "; ".join(
+        f"{label}: {v[0]:.1e} at layer 1 and {v[-1]:.1e} at layer {v.size}" for label, v in values.items()
+    )
     fig.alt_text = f"{title}, log scale. {lines}."
     return fig
 
@@ -431,7 +479,8 @@ def plot_gradient_norms(norms: Mapping[str, ArrayLike], title: str = "Gradient n
 def plot_layer_variances(variances: Mapping[str, ArrayLike], title: str = "Mean square of z per layer") -> Figure:
     """The mean of ``z_l**2`` over a batch against the layer ``l`` on a log scale, one line a network."""
     fig, values = _per_layer(variances, "mean of z_l squared", title)
-    lines = "; ".join(f"{label}: {v[0]:.2g} at layer 1 and {v[-1]:.2g} at layer {v.size}"
-                      for label, v in values.items())
+    lines = "; ".join(
+        f"{label}: {v[0]:.2g} at layer 1 and {v[-1]:.2g} at layer {v.size}" for label, v in values.items()
+    )
     fig.alt_text = f"{title}, log scale. {lines}."
     return fig
