@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import gzip
 import json
 import os
 import re
@@ -31,14 +30,13 @@ import sys
 import threading
 import urllib.request
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import yaml
 
-from conftest import ROOT
+from conftest import ROOT, load_module
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (part of the test extra)")
 
@@ -87,60 +85,9 @@ CHROMIUM_ARGS = [
 PLACEHOLDER_ALT = "No description has been provided for this image"
 
 
-def nav_pages() -> list[str]:
-    """The URL path of every page in mkdocs.yml's nav, in order."""
-
-    class Loader(yaml.SafeLoader):  # mkdocs.yml's tags (!ENV, !!python/name:...) are not needed here
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)["nav"]
-
-    def walk(items):
-        for item in items:
-            for value in item.values():
-                yield from walk(value) if isinstance(value, list) else [value]
-
-    paths = []
-    for src in walk(nav):
-        stem = src.rsplit(".", 1)[0]
-        paths.append("" if stem == "index" else stem.removesuffix("/index") + "/")
-    return paths
-
-
-PAGES = nav_pages()
-
-
-class _GzipHandler(SimpleHTTPRequestHandler):
-    """Static files, gzipped when the client accepts it, as GitHub Pages serves them."""
-
-    COMPRESS = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".py", ".ipynb")
-
-    def log_message(self, *args):
-        pass
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?")[0].endswith("/"):
-                return super().send_head()  # the redirect to the trailing slash
-            path = path / "index.html"
-        if (
-            not path.is_file()
-            or path.suffix not in self.COMPRESS
-            or "gzip" not in self.headers.get("Accept-Encoding", "")
-        ):
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), 6)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        import io
-
-        return io.BytesIO(body)
+# One home for the nav reader and the gzip server: the site-speed benchmark's.
+site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
+PAGES = [path for _, path in site_speed.nav_pages()]
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +99,7 @@ def site(tmp_path_factory):
     ``!ENV``); nothing is written into the checkout.
     """
     out = tmp_path_factory.mktemp("site")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(out)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(site_speed.GzipHandler, directory=str(out)))
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=url)
     result = subprocess.run(

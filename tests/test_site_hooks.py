@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import numpy as np
@@ -10,14 +9,11 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 import backprop as bp
-from conftest import DOCS, ROOT
+from conftest import DOCS, ROOT, load_module
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(name, ROOT / "docs" / "hooks" / f"{name}.py")
 
 
 site_hooks = _load("site_hooks")

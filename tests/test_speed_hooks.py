@@ -8,7 +8,6 @@ downloads. The whole built site is checked in a browser by tests/test_browser.py
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import logging
 import os
@@ -19,16 +18,13 @@ import textwrap
 import pytest
 
 import backprop as bp
-from conftest import DOCS, ROOT
+from conftest import DOCS, ROOT, load_module
 
 pytest.importorskip("py_mini_racer", reason="mini-racer is part of the docs extra")
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(name, ROOT / "docs" / "hooks" / f"{name}.py")
 
 
 math = _load("build_math")
