@@ -367,6 +367,19 @@ def draw_paths(net: Network, x: ArrayLike, weight: tuple[int, int] = (1, 1), inp
     return fig
 
 
+def _shared_scale_panels(mats: Mapping[str, np.ndarray], width: float) -> tuple[Figure, list, float]:
+    """Heat maps of ``mats`` side by side on one diverging colour scale centred at 0 (zero is white).
+
+    Returns the figure, its axes (one a matrix, in order) and the scale's limit ``max |entry|``.
+    """
+    fig = Figure(figsize=(width * len(mats) + 0.8, 3.6), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(1, len(mats))))
+    lim = max(float(np.abs(M).max()) for M in mats.values()) or 1.0
+    images = [ax.imshow(M, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)) for ax, M in zip(axes, mats.values())]
+    fig.colorbar(images[-1], ax=axes, shrink=0.8)
+    return fig, axes, lim
+
+
 def plot_softmax_paths(
     z: ArrayLike, targets: Mapping[str, ArrayLike], title: str = "Paths from z_c to C through a_k"
 ) -> Figure:
@@ -389,12 +402,8 @@ def plot_softmax_paths(
             raise ValueError(f"target {label!r} must have shape {z.shape}; got {y.shape}")
         panels[label] = (-y / a)[:, None] * J
     n = z.size
-    fig = Figure(figsize=(4.2 * len(panels) + 0.8, 3.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    lim = max(float(np.abs(P).max()) for P in panels.values()) or 1.0
-    images = []
+    fig, axes, lim = _shared_scale_panels(panels, width=4.2)
     for ax, (label, P) in zip(axes, panels.items()):
-        images.append(ax.imshow(P, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
         for (k, c), v in np.ndenumerate(P):
             ax.text(
                 c,
@@ -408,7 +417,6 @@ def plot_softmax_paths(
         ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
         ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
         ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
-    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     counts = "; ".join(
         f"{label}: {np.count_nonzero(P)} of {P.size} path terms non-zero, "
@@ -429,16 +437,11 @@ def plot_gradient_layouts(layouts: Mapping[str, ArrayLike], title: str = "One gr
     as the same colours with rows and columns swapped.
     """
     mats = {label: matrix(M, f"layout {label!r}") for label, M in layouts.items()}
-    fig = Figure(figsize=(3.4 * len(mats) + 0.8, 3.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(mats)))
-    lim = max(float(np.abs(M).max()) for M in mats.values()) or 1.0
-    images = []
+    fig, axes, _ = _shared_scale_panels(mats, width=3.4)
     for ax, (label, M) in zip(axes, mats.items()):
-        images.append(ax.imshow(M, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
         ax.set_xticks(range(M.shape[1]), [str(c) for c in range(1, M.shape[1] + 1)], fontsize=8)
         ax.set_yticks(range(M.shape[0]), [str(r) for r in range(1, M.shape[0] + 1)], fontsize=8)
         ax.set_title(f"{label}\nshape {M.shape[0]} x {M.shape[1]}", fontsize=9)
-    fig.colorbar(images[-1], ax=list(axes), shrink=0.8)
     fig.suptitle(title)
     shapes = "; ".join(f"{label}: {M.shape[0]} by {M.shape[1]}" for label, M in mats.items())
     fig.alt_text = (
