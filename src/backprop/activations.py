@@ -25,6 +25,16 @@ HIDDEN = "hidden"
 OUTPUT = "output"
 
 
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """``log softmax(z)`` over each row of ``z`` (m, n), finite for any finite logits.
+
+    Subtracting the row maximum changes nothing mathematically and keeps ``exp`` from overflowing;
+    the cross-entropies of ``costs`` and ``autodiff`` take their logs from here.
+    """
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 class Activation:
     """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``.
 
@@ -141,9 +151,7 @@ class Softmax(Activation):
 
     def log_value(self, z: object) -> np.ndarray:
         """``log a`` computed stably from ``z`` (log-softmax); shape ``(m, n)``."""
-        z = float_array(z, "z")
-        shifted = z - z.max(axis=-1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return log_softmax(float_array(z, "z"))
 
     def derivative(self, a: object) -> np.ndarray:
         raise TypeError(

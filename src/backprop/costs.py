@@ -24,6 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from ._checks import choose, float_array, rows_sum_to_one
+from .activations import log_softmax
 
 _TINY = np.finfo(np.float64).tiny
 
@@ -95,9 +96,7 @@ class CrossEntropy(Cost):
         return -Y / np.clip(A, _TINY, None) / A.shape[0]
 
     def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
-        shifted = z - z.max(axis=-1, keepdims=True)
-        log_A = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # log-softmax
-        return float(-np.sum(Y * log_A) / z.shape[0])
+        return float(-np.sum(Y * log_softmax(z)) / z.shape[0])
 
     def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         # (a_L - y) / m collapses sum_k y_k (delta_kc - a_c) using sum_k y_k = 1: refuse other rows.
