@@ -28,7 +28,6 @@ import hashlib
 import html
 import posixpath
 import re
-import struct
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -96,21 +95,15 @@ def download_links(src_uri: str) -> str:
 
 def png_size(png: bytes) -> tuple[int, int, float | None]:
     """Width and height in pixels, and the resolution in dots per inch if the PNG records one."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
-        raise ValueError("not a PNG")
-    width, height = struct.unpack(">II", png[16:24])
-    dpi = None
-    pos = 8
-    while pos + 8 <= len(png):
-        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
-        if kind == b"pHYs":
-            x, _y, unit = struct.unpack(">IIB", png[pos + 8 : pos + 17])
-            dpi = x * 0.0254 if unit == 1 else None
-            break
-        if kind == b"IDAT":
-            break
-        pos += 12 + length
-    return width, height, dpi
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))  # reads the header only
+    if image.format != "PNG":
+        raise ValueError(f"not a PNG: {image.format}")
+    dpi = image.info.get("dpi")  # from the pHYs chunk, when it is in metres
+    return image.width, image.height, float(dpi[0]) if dpi else None
 
 
 def display_size(png: bytes) -> tuple[int, int]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_batch, matching_targets
 from .network import Network
 
 
@@ -37,9 +36,7 @@ def gradient_norms(net: Network, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
         Entry ``l - 1`` is ``||dC/dW_l||_F = sqrt(sum_ij (dC/dw_ij)^2)`` for the text's layer ``l``,
         with the cost averaged over the ``m`` rows as everywhere in the package.
     """
-    X = as_batch(X, net.sizes[0], "X")
-    Y = matching_targets(Y, X.shape[0], net.sizes[-1])
-    return np.array([np.linalg.norm(dW) for dW, _ in net.gradients(X, Y)])
+    return np.array([np.linalg.norm(dW) for dW, _ in net.gradients(X, Y)])  # gradients checks X and Y
 
 
 def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
@@ -65,6 +62,5 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
         Sigmoid and tanh units have a derivative that is positive for every finite ``z``, so they
         come out dead only if it underflows to exactly zero on every row.
     """
-    X = as_batch(X, net.sizes[0], "X")
-    net.forward(X)
+    net.forward(X)  # checks X
     return [np.all(layer.activation.derivative(layer.a) == 0, axis=0) for layer in net.layers[:-1]]
