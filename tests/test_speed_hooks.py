@@ -224,3 +224,26 @@ def test_committed_site_speed_results_fill_every_site_placeholder():
     assert "table" in keys and set(keys) <= set(found)
     assert found["table"].count("\n") == len(results["pages"]) + 1  # header, rule, one row per page
     assert results["environment"]["lighthouse"] == "12.2.3"
+
+
+def test_committed_main_thread_results_fill_every_thread_placeholder():
+    page = _load("benchmark_page")
+    results = page.load_thread()
+    found = page.thread_values(results)
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
+    keys = page.THREAD_PLACEHOLDER.findall(text)
+    assert {"table", "asked", "pages"} <= set(keys) <= set(found)
+    # header, rule, three rows about the page, the causes, "everything else"; one column per page
+    lines = found["table"].splitlines()
+    assert len(lines) >= 6 and all(line.count("|") == len(results["pages"]) + 2 for line in lines)
+    for row in results["pages"]:  # the shares of each page's column add up to the whole
+        cells = [cell.strip() for cell in _column(lines[5:], results["pages"].index(row))]
+        if row["by_cause_ms"]:
+            shares = [float(cell.rstrip("%")) for cell in cells]
+            assert sum(shares) == pytest.approx(100, abs=len(shares) * 0.5)
+        else:  # a page without long tasks has no shares
+            assert set(cells) == {"-"}
+
+
+def _column(lines: list[str], k: int) -> list[str]:
+    return [line.split("|")[k + 2] for line in lines]

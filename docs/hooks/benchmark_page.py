@@ -8,6 +8,8 @@ fails the build, so the page cannot quote a number the results do not hold.
 ``benchmarks/results/site_speed.json`` (written by ``python benchmarks/site_speed.py``, Lighthouse
 on every page) fills the "Site speed" section the same way, with ``<!-- site:KEY -->``
 placeholders; its table is made by the same ``table()`` the script prints with.
+``benchmarks/results/main_thread.json`` (``python benchmarks/main_thread.py``: where the blocking
+time goes) fills ``<!-- thread:KEY -->`` placeholders, its table made by that script's ``table()``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from mkdocs.structure.files import File
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
 SITE_RESULTS = RESULTS.with_name("site_speed.json")
 SITE_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "site_speed.py"
+THREAD_RESULTS = RESULTS.with_name("main_thread.json")
+THREAD_SCRIPT = SITE_SCRIPT.with_name("main_thread.py")
 PLACEHOLDER = re.compile(r"<!-- bench:([a-z0-9_]+) -->")
 SITE_PLACEHOLDER = re.compile(r"<!-- site:([a-z0-9_]+) -->")
+THREAD_PLACEHOLDER = re.compile(r"<!-- thread:([a-z0-9_]+) -->")
 
 
 def load() -> dict:
@@ -124,18 +129,42 @@ def load_site() -> dict:
     return json.loads(SITE_RESULTS.read_text(encoding="utf-8"))
 
 
-def _site_script():
+def _script(path: Path):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("site_speed", SITE_SCRIPT)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+def load_thread() -> dict:
+    return json.loads(THREAD_RESULTS.read_text(encoding="utf-8"))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def thread_values(results: dict) -> dict[str, str]:
+    """Every value the "where the time goes" paragraphs may quote, from main_thread.json."""
+    script = _script(THREAD_SCRIPT)
+    s = script.summary(results)
+    return {
+        "table": script.table(results),
+        "command": results["command"],
+        "date": results["date"],
+        "pages": _and(s["pages"]),
+        "asked": f"{s['asked'][0]:.0%} to {s['asked'][1]:.0%}",
+        "browser": f"{s['browser'][0]:.0%} to {s['browser'][1]:.0%}",
+        "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
+        "askers": "Material's own script (`bundle.js`)" if s["askers_in_bundle"] else "the page's scripts",
+    }
+
+
 def site_values(results: dict) -> dict[str, str]:
     """Every value the "Site speed" section may quote, from site_speed.json, already formatted."""
-    script = _site_script()
+    script = _script(SITE_SCRIPT)
     s = script.summary(results)
     env = results["environment"]
     return {
@@ -175,4 +204,5 @@ def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri != "performance.md":
         return markdown
     markdown = _fill(markdown, PLACEHOLDER, values(load()), "benchmark")
+    markdown = _fill(markdown, THREAD_PLACEHOLDER, thread_values(load_thread()), "main-thread")
     return _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")
