@@ -215,35 +215,31 @@ def test_notebook_downloads_are_made_from_the_page_source():
 # --- the Performance page's "Site speed" section ------------------------------------------------
 
 
-def test_committed_site_speed_results_fill_every_site_placeholder():
+def _placeholders(kind: str) -> tuple[dict, dict[str, str], set[str]]:
+    """(committed results, the values the hook fills in, the placeholders performance.md uses) of one kind."""
     page = _load("benchmark_page")
-    results = page.load_site()
-    found = page.site_values(results)
-    text = (DOCS / "performance.md").read_text(encoding="utf-8")
-    keys = page.SITE_PLACEHOLDER.findall(text)
-    assert "table" in keys and set(keys) <= set(found)
+    results = getattr(page, f"load_{kind}")()
+    keys = getattr(page, f"{kind.upper()}_PLACEHOLDER").findall((DOCS / "performance.md").read_text(encoding="utf-8"))
+    return results, getattr(page, f"{kind}_values")(results), set(keys)
+
+
+def test_committed_site_speed_results_fill_every_site_placeholder():
+    results, found, keys = _placeholders("site")
+    assert "table" in keys and keys <= set(found)
     assert found["table"].count("\n") == len(results["pages"]) + 1  # header, rule, one row per page
     assert results["environment"]["lighthouse"] == "12.2.3"
 
 
 def test_committed_main_thread_results_fill_every_thread_placeholder():
-    page = _load("benchmark_page")
-    results = page.load_thread()
-    found = page.thread_values(results)
-    text = (DOCS / "performance.md").read_text(encoding="utf-8")
-    keys = page.THREAD_PLACEHOLDER.findall(text)
-    assert {"table", "asked", "pages"} <= set(keys) <= set(found)
+    results, found, keys = _placeholders("thread")
+    assert {"table", "asked", "pages"} <= keys <= set(found)
     # header, rule, three rows about the page, the causes, "everything else"; one column per page
     lines = found["table"].splitlines()
     assert len(lines) >= 6 and all(line.count("|") == len(results["pages"]) + 2 for line in lines)
-    for row in results["pages"]:  # the shares of each page's column add up to the whole
-        cells = [cell.strip() for cell in _column(lines[5:], results["pages"].index(row))]
+    for k, row in enumerate(results["pages"]):  # the shares of each page's column add up to the whole
+        cells = [line.split("|")[k + 2].strip() for line in lines[5:]]
         if row["by_cause_ms"]:
             shares = [float(cell.rstrip("%")) for cell in cells]
             assert sum(shares) == pytest.approx(100, abs=len(shares) * 0.5)
         else:  # a page without long tasks has no shares
             assert set(cells) == {"-"}
-
-
-def _column(lines: list[str], k: int) -> list[str]:
-    return [line.split("|")[k + 2] for line in lines]
