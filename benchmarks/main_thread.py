@@ -288,7 +288,8 @@ def summary(results: dict) -> dict:
     rows = [row for row in results["pages"] if row["page"] != "/" and row["by_cause_ms"]]
     asked = [sum(f for c, f in shares(row).items() if c.startswith(ASKED)) for row in rows]
     own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
-    askers = {c.removeprefix(ASKED).split(" ")[0] for row in rows for c in row["by_cause_ms"] if c.startswith(ASKED)}
+    causes = [c for row in rows for c in row["by_cause_ms"]]
+    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if c.startswith(ASKED)}
     return {
         "pages": [row["title"] for row in rows],
         "asked": (min(asked), max(asked)),
@@ -296,6 +297,7 @@ def summary(results: dict) -> dict:
         "tbt_ms": (min(row["tbt_ms"] for row in rows), max(row["tbt_ms"] for row in rows)),
         # A name with a folder came through a source map, so from inside a bundle; others are files.
         "askers_in_bundle": all("/" in name for name in askers),
+        "bundle": next((c.removeprefix("script: ") for c in causes if c.startswith("script: bundle")), None),
     }
 
 

@@ -212,11 +212,25 @@ def table(results: dict) -> str:
         rows.append(
             f"| {row['title']} | {row['performance']}{was('performance')} "
             f"| {row['tbt_ms']} ms{was('tbt_ms', '{} ms')} | {row['cls']:.3f}{was('cls', '{:.3f}')} "
-            f"| {row['lcp_ms'] / 1000:.1f} s "
+            f"| {row['lcp_ms'] / 1000:.1f} s{was('lcp_s', '{:.1f} s')} "
             f"| {row['transfer_bytes'] / 1024:.0f} KiB{was('transfer_bytes_kib', '{} KiB')} "
             f"| {row['accessibility']}, {row['best-practices']}, {row['seo']} |"
         )
     return "\n".join(rows)
+
+
+def compared(results: dict) -> dict:
+    """Against the "before" run: on how many of the pages measured in both each metric got better."""
+    before = {row["page"]: row for row in results.get("before", {}).get("pages", [])}
+    pairs = [(row, before[row["page"]]) for row in results["pages"] if row["page"] in before]
+    return {
+        "pages": len(pairs),
+        "transfer_less": sum(new["transfer_bytes"] < old["transfer_bytes"] for new, old in pairs),
+        "cls_less_or_zero": sum(new["cls"] < old["cls"] or new["cls"] == old["cls"] == 0 for new, old in pairs),
+        "tbt_less": sum(new["tbt_ms"] < old["tbt_ms"] for new, old in pairs),
+        "performance_higher": sum(new["performance"] > old["performance"] for new, old in pairs),
+        "lcp_later": sum(new["lcp_ms"] > old["lcp_ms"] for new, old in pairs),
+    }
 
 
 def summary(results: dict) -> dict:
@@ -284,6 +298,7 @@ def main(argv=None) -> int:
         before = json.loads(args.baseline.read_text(encoding="utf-8"))
         for row in before["pages"]:
             row["transfer_bytes_kib"] = round(row["transfer_bytes"] / 1024)
+            row["lcp_s"] = round(row["lcp_ms"] / 1000, 1)
         results["before"] = {"date": before["date"], "note": before.get("note", ""), "pages": before["pages"]}
     results["summary"] = summary(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -230,8 +230,39 @@ def test_committed_site_speed_results_fill_every_site_placeholder():
     assert results["environment"]["lighthouse"] == "12.2.3"
 
 
+def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times():
+    site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
+
+    def row(page, transfer, cls, tbt, perf, lcp):
+        return {"page": page, "transfer_bytes": transfer, "cls": cls, "tbt_ms": tbt, "performance": perf, "lcp_ms": lcp}
+
+    results = {
+        "pages": [
+            row("/", 100, 0.0, 10, 99, 1500),
+            row("a/", 200, 0.0, 900, 70, 3000),
+            row("b/", 300, 0.2, 50, 80, 4000),
+            row("new/", 1, 0, 0, 100, 1),
+        ],
+        "before": {
+            "pages": [
+                row("/", 150, 0.0, 20, 94, 2000),
+                row("a/", 250, 0.1, 800, 75, 2000),
+                row("b/", 200, 0.1, 60, 80, 1000),
+            ]
+        },
+    }
+    # Home: less transfer, no shift either time, less blocking, higher score, earlier paint.
+    # a/: less transfer, less shift, more blocking, lower score, later paint.
+    # b/: more transfer, more shift, less blocking, the same score, later paint. new/: not compared.
+    assert site_speed.compared(results) == {
+        "pages": 3, "transfer_less": 2, "cls_less_or_zero": 2, "tbt_less": 2, "performance_higher": 1, "lcp_later": 2,
+    }  # fmt: skip
+
+
 def test_committed_main_thread_results_fill_every_thread_placeholder():
     results, found, keys = _placeholders("thread")
+    main_thread = load_module("main_thread", ROOT / "benchmarks" / "main_thread.py")
+    assert main_thread.summary(results)["askers_in_bundle"]  # the page says all the code named is Material's
     assert {"table", "asked", "pages"} <= keys <= set(found)
     # header, rule, three rows about the page, the causes, "everything else"; one column per page
     lines = found["table"].splitlines()

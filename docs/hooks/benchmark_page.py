@@ -158,7 +158,8 @@ def thread_values(results: dict) -> dict[str, str]:
         "asked": f"{s['asked'][0]:.0%} to {s['asked'][1]:.0%}",
         "browser": f"{s['browser'][0]:.0%} to {s['browser'][1]:.0%}",
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
-        "askers": "Material's own script (`bundle.js`)" if s["askers_in_bundle"] else "the page's scripts",
+        "askers": "Material for MkDocs' own script (`bundle.js`)" if s["askers_in_bundle"] else "the page's scripts",
+        "bundle": s["bundle"] or "bundle.js",
     }
 
 
@@ -166,8 +167,18 @@ def site_values(results: dict) -> dict[str, str]:
     """Every value the "Site speed" section may quote, from site_speed.json, already formatted."""
     script = _script(SITE_SCRIPT)
     s = script.summary(results)
+    c = script.compared(results)
     env = results["environment"]
+    before_runs = {len(row.get("performance_runs", [0])) for row in results.get("before", {}).get("pages", [])}
     return {
+        "cmp_pages": str(c["pages"]),
+        "cmp_new": str(s["pages"] - c["pages"]),
+        "cmp_transfer": str(c["transfer_less"]),
+        "cmp_cls": str(c["cls_less_or_zero"]),
+        "cmp_tbt": str(c["tbt_less"]),
+        "cmp_perf": str(c["performance_higher"]),
+        "cmp_lcp": str(c["lcp_later"]),
+        "before_runs": "one run" if before_runs == {1} else "runs",
         "table": script.table(results),
         "command": results["command"],
         "date": results["date"],
