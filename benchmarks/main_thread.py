@@ -60,6 +60,7 @@ SCRIPT = {
 }  # fmt: skip
 PARSE = {"ParseHTML", "ParseAuthorStyleSheet"}
 BROWSER_STYLE = "style and layout by the browser (rendering the HTML, fonts arriving)"
+ASKED = "style and layout asked for by "  # followed by the name of the code that forced it
 PAINT = {"Paint", "PrePaint", "Layerize", "CompositeLayers", "UpdateLayer", "UpdateLayerTree", "PaintImage",
          "Decode Image", "Commit", "RasterTask"}  # fmt: skip
 
@@ -149,7 +150,7 @@ def cause(event: dict, maps: dict[str, SourceMap | None]) -> str:
     if name in STYLE_LAYOUT:
         stack = _stack(event)
         if stack:
-            return f"style and layout asked for by {who_asked(stack, maps)}"
+            return ASKED + who_asked(stack, maps)
         return BROWSER_STYLE
     if name in SCRIPT:
         url = (event.get("args", {}).get("data") or {}).get("url") or ""
@@ -236,8 +237,6 @@ def source_maps(site: Path, events: list[dict]) -> dict[str, SourceMap | None]:
 
 
 # --- the table the Performance page shows ----------------------------------------------------------
-
-ASKED = "style and layout asked for by "
 
 
 def _label(cause: str) -> str:
