@@ -203,18 +203,24 @@ def table(results: dict) -> str:
         "| accessibility, best practices, SEO |"
     )
     rows = [head, "| --- | --- | --- | --- | --- | --- | --- |"]
+    # One format per column, for the value and for the earlier one shown after "was".
+    formats = {
+        "performance": "{}".format,
+        "tbt_ms": "{} ms".format,
+        "cls": "{:.3f}".format,
+        "lcp_ms": lambda ms: f"{ms / 1000:.1f} s",
+        "transfer_bytes": lambda b: f"{b / 1024:.0f} KiB",
+    }
     for row in results["pages"]:
         old = before.get(row["page"])
 
-        def was(key, fmt="{}", old=old):
-            return f" (was {fmt.format(old[key])})" if old and key in old else ""
+        def cell(key, row=row, old=old):
+            text = formats[key](row[key])
+            return text + (f" (was {formats[key](old[key])})" if old and key in old else "")
 
         rows.append(
-            f"| {row['title']} | {row['performance']}{was('performance')} "
-            f"| {row['tbt_ms']} ms{was('tbt_ms', '{} ms')} | {row['cls']:.3f}{was('cls', '{:.3f}')} "
-            f"| {row['lcp_ms'] / 1000:.1f} s{was('lcp_s', '{:.1f} s')} "
-            f"| {row['transfer_bytes'] / 1024:.0f} KiB{was('transfer_bytes_kib', '{} KiB')} "
-            f"| {row['accessibility']}, {row['best-practices']}, {row['seo']} |"
+            f"| {row['title']} | {cell('performance')} | {cell('tbt_ms')} | {cell('cls')} | {cell('lcp_ms')} "
+            f"| {cell('transfer_bytes')} | {row['accessibility']}, {row['best-practices']}, {row['seo']} |"
         )
     return "\n".join(rows)
 
@@ -296,9 +302,6 @@ def main(argv=None) -> int:
     }
     if args.baseline:
         before = json.loads(args.baseline.read_text(encoding="utf-8"))
-        for row in before["pages"]:
-            row["transfer_bytes_kib"] = round(row["transfer_bytes"] / 1024)
-            row["lcp_s"] = round(row["lcp_ms"] / 1000, 1)
         results["before"] = {"date": before["date"], "note": before.get("note", ""), "pages": before["pages"]}
     results["summary"] = summary(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
