@@ -230,6 +230,14 @@ def test_committed_site_speed_results_fill_every_site_placeholder():
     assert results["environment"]["lighthouse"] == "12.2.3"
 
 
+def test_the_page_calls_the_earlier_values_single_runs_only_while_they_are():
+    page = _load("benchmark_page")
+    results = page.load_site()
+    results["before"]["pages"][0]["performance_runs"] = [70, 71, 72]
+    with pytest.raises(page.PluginError, match="runs; the page says one"):
+        page.site_values(results)
+
+
 def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times():
     site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
 
