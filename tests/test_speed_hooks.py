@@ -11,6 +11,7 @@ import base64
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -84,6 +85,17 @@ def test_fonts_preloaded_are_those_the_math_uses():
     assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Bold.woff2" as="font"' in math.preload_fonts(
         head + bold
     )
+
+
+def test_the_font_gate_waits_for_the_fonts_the_page_uses():
+    head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"><link rel="stylesheet" href="x.css">'
+    bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")
+    out = math.preload_fonts(head + "</head>" + bold)
+    gate = out[out.index("katex.min.css") : out.index("x.css")]  # after KaTeX's CSS, which has the @font-faces
+    assert "html.katex-fonts-pending .md-content{visibility:hidden}" in gate
+    fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\])\)</script>", gate)[1])
+    assert fonts == ["normal 400 1em KaTeX_Main", "normal 700 1em KaTeX_Main"]  # \mathbf: bold upright, no italic
+    assert math.preload_fonts(head + "</head><p>no math</p>") == head + "</head><p>no math</p>"
 
 
 def _mini_site(tmp_path, page: str):

@@ -9,10 +9,16 @@ assistive technology) for:
 * the ``$ ... $`` and ``$$ ... $$`` left raw inside the notebook's Markdown cells
   (``.jp-RenderedMarkdown``), which arithmatex never sees.
 
-Pages then load only ``katex.min.css`` and its fonts; the fonts a page's math uses are preloaded
-(``<link rel="preload">``), so they arrive with the stylesheets and no formula changes width when
-they do (that would be a layout shift). The search index is built from the page
-before this hook runs (``on_post_page``), so search results quote formulas as TeX source.
+Pages then load only ``katex.min.css`` and its fonts. The fonts a page's math uses are preloaded
+(``<link rel="preload">``), so they are requested with the stylesheets. A preload does not make
+them arrive before the first paint, though, and the article's line breaks and table columns depend
+on the math's glyph widths: painted with fallback widths, it moves when the fonts arrive (measured:
+CLS up to 0.2 with the fonts half a second late). A table painted before its last rows arrive
+moves too. So a page with math also gets a small inline script, the font gate, that keeps its
+article (``.md-content``) hidden until those fonts have loaded and the article is complete, for at
+most 3 s, the block period of KaTeX's own ``font-display: block``; the header and navigation paint
+at once. Without JavaScript nothing is hidden. The search index is built from the page before this
+hook runs (``on_post_page``), so search results quote formulas as TeX source.
 
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
 build needs no Node. One JavaScript context is made per build on first use and closed at the end
@@ -25,6 +31,7 @@ A formula KaTeX cannot parse is logged as an error naming the page and the formu
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from pathlib import Path
@@ -164,31 +171,68 @@ def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str]
 _FONTS = None
 
 
-def fonts_used(page_html: str) -> list[str]:
-    """The KaTeX font files (``fonts/....woff2``) the typeset math on a page can ask for."""
+def _fonts():
     global _FONTS
     if _FONTS is None:
         _FONTS = _font_tables()
-    faces, picks = _FONTS
+    return _FONTS
+
+
+def faces_used(page_html: str) -> list[tuple[str, str, str]]:
+    """The KaTeX font faces (family, weight, style) the typeset math on a page can ask for."""
+    faces, picks = _fonts()
     if 'class="katex"' not in page_html:
         return []
     elements = {frozenset(attr.split()) for attr in re.findall(r'class="([^"]*)"', page_html)}
     wanted = {("KaTeX_Main", "400", "normal")}  # .katex's own font
     wanted |= {font for needs, font in picks if any(needs <= classes for classes in elements)}
-    return sorted(faces[f] for f in wanted if f in faces)
+    return sorted(f for f in wanted if f in faces)
+
+
+def fonts_used(page_html: str) -> list[str]:
+    """The KaTeX font files (``fonts/....woff2``) the typeset math on a page can ask for."""
+    faces, _ = _fonts()
+    return sorted(faces[face] for face in faces_used(page_html))
+
+
+# The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
+# and (2) the article has been parsed to its end (the footer exists), then two more frames, so that
+# the browser draws the final layout once while hidden. Both were measured to move the article:
+# (1) fallback glyph widths change line breaks and table columns, (2) a table painted while its
+# later rows are still arriving changes its columns. Inert without JavaScript (its own class);
+# 3000 ms is the block period of font-display: block, the longest the fonts' text would hide anyway.
+FONT_GATE = (
+    "<style>html.katex-fonts-pending .md-content{visibility:hidden}</style>"
+    "<script>(function(d,F){var h=d.documentElement,ready=false;"
+    "if(!d.fonts||!window.Promise||!window.requestAnimationFrame)return;"
+    'h.classList.add("katex-fonts-pending");'
+    'function show(){h.classList.remove("katex-fonts-pending")}'
+    "function loaded(){ready=true}"
+    "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(loaded,loaded);setTimeout(show,3000);"
+    '(function tick(){if(ready&&d.querySelector(".md-footer"))'
+    "requestAnimationFrame(function(){requestAnimationFrame(show)});else requestAnimationFrame(tick)})()"
+    "})(document,%s)</script>"
+)
 
 
 def preload_fonts(output: str) -> str:
-    """Preload links for the page's KaTeX fonts, placed before its stylesheets."""
-    css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"', output)
-    if css is None:
+    """Preload links for the page's KaTeX fonts, placed before its stylesheets; the font gate after KaTeX's CSS.
+
+    The gate's ``document.fonts.load`` needs KaTeX's @font-face rules, so it comes after the link to
+    katex.min.css (an inline script there runs once the stylesheets before it have loaded).
+    """
+    css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"[^>]*>', output)
+    faces = faces_used(output)
+    if css is None or not faces:
         return output
     links = "".join(
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
         for font in fonts_used(output)
     )
-    first = output.find('<link rel="stylesheet"')
-    return output[:first] + links + output[first:]
+    wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
+    gated = output[: css.end()] + FONT_GATE % wanted + output[css.end() :]
+    first = gated.find('<link rel="stylesheet"')
+    return gated[:first] + links + gated[first:]
 
 
 def on_post_page(output, page, config):
