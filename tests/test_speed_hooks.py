@@ -87,15 +87,19 @@ def test_fonts_preloaded_are_those_the_math_uses():
     )
 
 
-def test_the_font_gate_waits_for_the_fonts_the_page_uses():
+def test_the_font_gate_waits_for_the_fonts_the_page_uses_and_the_whole_article():
     head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"><link rel="stylesheet" href="x.css">'
     bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")
-    out = math.preload_fonts(head + "</head>" + bold)
+    out = math.preload_fonts(f"{head}</head><body><article>{bold}</article><footer></footer>")
     gate = out[out.index("katex.min.css") : out.index("x.css")]  # after KaTeX's CSS, which has the @font-faces
     assert "html.katex-fonts-pending .md-content{visibility:hidden}" in gate
     fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\])\)</script>", gate)[1])
     assert fonts == ["normal 400 1em KaTeX_Main", "normal 700 1em KaTeX_Main"]  # \mathbf: bold upright, no italic
-    assert math.preload_fonts(head + "</head><p>no math</p>") == head + "</head><p>no math</p>"
+    assert "</article><script>window.__katexArticleParsed" in out
+    no_math = f"{head}</head><body><article><p>no math</p></article>"
+    assert math.preload_fonts(no_math) == no_math
+    no_article = math.preload_fonts(f"{head}</head><body>{bold}")  # nothing would say it is complete
+    assert "preload" in no_article and "katex-fonts-pending" not in no_article
 
 
 def _mini_site(tmp_path, page: str):

@@ -196,30 +196,32 @@ def fonts_used(page_html: str) -> list[str]:
 
 
 # The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
-# and (2) the article has been parsed to its end (the footer exists), then two more frames, so that
-# the browser draws the final layout once while hidden. Both were measured to move the article:
-# (1) fallback glyph widths change line breaks and table columns, (2) a table painted while its
-# later rows are still arriving changes its columns. Inert without JavaScript (its own class);
-# 3000 ms is the block period of font-display: block, the longest the fonts' text would hide anyway.
+# and (2) the article has been parsed to its end (a one-line script after </article> says so). Both
+# were measured to move the article when painted early: (1) fallback glyph widths change line
+# breaks and table columns, (2) a table painted before its later rows arrive changes its columns.
+# Inert without JavaScript (its own class); 3000 ms is the block period of font-display: block,
+# the longest the text of a formula would be hidden anyway.
 FONT_GATE = (
     "<style>html.katex-fonts-pending .md-content{visibility:hidden}</style>"
-    "<script>(function(d,F){var h=d.documentElement,ready=false;"
-    "if(!d.fonts||!window.Promise||!window.requestAnimationFrame)return;"
+    "<script>(function(d,F){var h=d.documentElement,fonts=false,parsed=false;"
+    "if(!d.fonts||!window.Promise)return;"
     'h.classList.add("katex-fonts-pending");'
     'function show(){h.classList.remove("katex-fonts-pending")}'
-    "function loaded(){ready=true}"
-    "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(loaded,loaded);setTimeout(show,3000);"
-    '(function tick(){if(ready&&d.querySelector(".md-footer"))'
-    "requestAnimationFrame(function(){requestAnimationFrame(show)});else requestAnimationFrame(tick)})()"
-    "})(document,%s)</script>"
+    "function check(){if(fonts&&parsed)show()}"
+    "window.__katexArticleParsed=function(){parsed=true;check()};"
+    "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
+    "setTimeout(show,3000)})(document,%s)</script>"
 )
+ARTICLE_PARSED = "<script>window.__katexArticleParsed&&__katexArticleParsed()</script>"
 
 
 def preload_fonts(output: str) -> str:
-    """Preload links for the page's KaTeX fonts, placed before its stylesheets; the font gate after KaTeX's CSS.
+    """Preload links for the page's KaTeX fonts, placed before its stylesheets, and the font gate.
 
     The gate's ``document.fonts.load`` needs KaTeX's @font-face rules, so it comes after the link to
-    katex.min.css (an inline script there runs once the stylesheets before it have loaded).
+    katex.min.css (an inline script there runs once the stylesheets before it have loaded); its
+    second half, the script that says the article is complete, follows ``</article>``. A page with
+    no ``</article>`` gets no gate, which would otherwise wait its full 3 s.
     """
     css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"[^>]*>', output)
     faces = faces_used(output)
@@ -229,10 +231,12 @@ def preload_fonts(output: str) -> str:
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
         for font in fonts_used(output)
     )
-    wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
-    gated = output[: css.end()] + FONT_GATE % wanted + output[css.end() :]
-    first = gated.find('<link rel="stylesheet"')
-    return gated[:first] + links + gated[first:]
+    if "</article>" in output:
+        wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
+        output = output[: css.end()] + FONT_GATE % wanted + output[css.end() :]
+        output = output.replace("</article>", "</article>" + ARTICLE_PARSED, 1)
+    first = output.find('<link rel="stylesheet"')
+    return output[:first] + links + output[first:]
 
 
 def on_post_page(output, page, config):
