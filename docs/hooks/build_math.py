@@ -16,8 +16,10 @@ on the math's glyph widths: painted with fallback widths, it moves when the font
 CLS up to 0.2 with the fonts half a second late). A table painted before its last rows arrive
 moves too. So a page with math also gets a small inline script, the font gate, that keeps its
 article (``.md-content``) hidden until those fonts have loaded and the article is complete, for at
-most 3 s, the block period of KaTeX's own ``font-display: block``; the header and navigation paint
-at once. Without JavaScript nothing is hidden. The search index is built from the page before this
+most 3 s (the block period of KaTeX's own ``font-display: block``), on the page's own load and
+after a click inside the site (Material's instant navigation). Everything outside the article
+paints at once; the article's text, and with it the largest paint, waits for the fonts. Without
+JavaScript nothing is hidden. The search index is built from the page before this
 hook runs (``on_post_page``), so search results quote formulas as TeX source.
 
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
@@ -144,7 +146,7 @@ def render_page(output: str, where: str) -> str:
     return render_notebook_cells(render_arithmatex(output, where), where)
 
 
-# --- fonts: preload the ones a page's math uses, so no text moves when they arrive ----------------
+# --- fonts: preload the ones a page's math uses; the font gate hides the article until they are in
 
 
 def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str], tuple[str, str, str]]]]:
@@ -196,11 +198,13 @@ def fonts_used(page_html: str) -> list[str]:
 
 
 # The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
-# and (2) the article has been parsed to its end (a one-line script after </article> says so). Both
-# were measured to move the article when painted early: (1) fallback glyph widths change line
+# and (2) the article has been parsed to its end, which the script after </article> reports. Both
+# were measured to move the article when it is painted early: (1) fallback glyph widths change line
 # breaks and table columns, (2) a table painted before its later rows arrive changes its columns.
-# Inert without JavaScript (its own class); 3000 ms is the block period of font-display: block,
-# the longest the text of a formula would be hidden anyway.
+# A font that fails to load shows the article at once (waiting longer would not help). The cost:
+# the article's text, not only its formulas, waits for the fonts, and so does the largest paint.
+# The 3000 ms cap is the block period browsers give font-display: block; fonts later than that can
+# still move the article. Inert without JavaScript: the class is set by the script itself.
 FONT_GATE = (
     "<style>html.katex-fonts-pending .md-content{visibility:hidden}</style>"
     "<script>(function(d,F){var h=d.documentElement,fonts=false,parsed=false;"
@@ -208,11 +212,21 @@ FONT_GATE = (
     'h.classList.add("katex-fonts-pending");'
     'function show(){h.classList.remove("katex-fonts-pending")}'
     "function check(){if(fonts&&parsed)show()}"
-    "window.__katexArticleParsed=function(){parsed=true;check()};"
+    "window.__katexArticleParsed=function(){window.__katexArticleParsed=null;parsed=true;check()};"
     "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
     "setTimeout(show,3000)})(document,%s)</script>"
 )
-ARTICLE_PARSED = "<script>window.__katexArticleParsed&&__katexArticleParsed()</script>"
+# After </article>. On a page's own load it reports the article complete to the gate above. Material's
+# instant navigation (a click inside the site) swaps a new article in and runs this script again, but
+# not the new page's <head>: then it hides the article itself, lays it out so that the fonts it
+# needs start loading, and shows it when they have (document.fonts.ready), again for at most 3 s.
+ARTICLE_PARSED = (
+    "<script>(function(d){if(window.__katexArticleParsed)return __katexArticleParsed();"
+    'var c=d.querySelector(".md-content");if(!d.fonts||!c)return;'
+    'c.style.visibility="hidden";c.offsetWidth;'
+    'function show(){c.style.visibility=""}'
+    "d.fonts.ready.then(show,show);setTimeout(show,3000)})(document)</script>"
+)
 
 
 def preload_fonts(output: str) -> str:
