@@ -241,9 +241,10 @@ def preload_fonts(output: str) -> str:
     faces = faces_used(output)
     if css is None or not faces:
         return output
+    files, _ = _fonts()
     links = "".join(
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
-        for font in fonts_used(output)
+        for font in sorted(files[face] for face in faces)
     )
     if "</article>" in output:
         wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
