@@ -191,10 +191,15 @@ def faces_used(page_html: str) -> list[tuple[str, str, str]]:
     return sorted(f for f in wanted if f in faces)
 
 
+def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
+    """The KaTeX font files (``fonts/....woff2``) of these faces."""
+    files, _ = _fonts()
+    return sorted(files[face] for face in faces)
+
+
 def fonts_used(page_html: str) -> list[str]:
-    """The KaTeX font files (``fonts/....woff2``) the typeset math on a page can ask for."""
-    faces, _ = _fonts()
-    return sorted(faces[face] for face in faces_used(page_html))
+    """The KaTeX font files the typeset math on a page can ask for."""
+    return font_files(faces_used(page_html))
 
 
 # The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
@@ -241,10 +246,9 @@ def preload_fonts(output: str) -> str:
     faces = faces_used(output)
     if css is None or not faces:
         return output
-    files, _ = _fonts()
     links = "".join(
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
-        for font in sorted(files[face] for face in faces)
+        for font in font_files(faces)
     )
     if "</article>" in output:
         wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
