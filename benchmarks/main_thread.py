@@ -38,7 +38,6 @@ import collections
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -305,17 +304,10 @@ def summary(results: dict) -> dict:
 
 def traced_run(url: str, browser: str, folder: Path) -> tuple[dict, list[dict]]:
     """One Lighthouse run with its trace saved: (the report, the trace events)."""
-    with tempfile.TemporaryDirectory() as profile:
-        out = folder / "report.json"
-        subprocess.run(
-            [
-                str(site_speed.LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--save-assets", "--quiet",
-                "--only-categories=performance",
-                f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run "
-                f"--disable-background-networking --disable-component-update --disable-sync --user-data-dir={profile}",
-            ],
-            env=dict(os.environ, CHROME_PATH=browser), check=True, timeout=300,
-        )  # fmt: skip
+    out = folder / "report.json"
+    site_speed.run_lighthouse(
+        url, browser, f"--output-path={out}", "--save-assets", "--only-categories=performance", check=True
+    )
     report = json.loads(out.read_text(encoding="utf-8"))
     trace = json.loads((folder / "report-0.trace.json").read_text(encoding="utf-8"))
     return report, trace["traceEvents"] if isinstance(trace, dict) else trace

@@ -145,25 +145,37 @@ def chromium() -> str:
     return path
 
 
-def lighthouse(url: str, browser: str) -> dict:
-    """One Lighthouse run (mobile preset) on ``url``: scores and the metrics in AUDITS."""
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+)
+
+
+def run_lighthouse(url: str, browser: str, *options: str, **run: object) -> subprocess.CompletedProcess:
+    """Lighthouse (its default mobile preset, JSON output) on ``url`` in ``browser`` with a fresh profile.
+
+    ``options`` are added to Lighthouse's command line, ``run`` passed to ``subprocess.run``. The one
+    place that says how Lighthouse is run, for this script and ``main_thread.py``.
+    """
     with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
+        return subprocess.run(
             [
                 str(LIGHTHOUSE),
                 url,
                 "--output=json",
                 "--quiet",
-                f"--only-categories={','.join(CATEGORIES)}",
-                f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run "
-                f"--disable-background-networking --disable-component-update --disable-sync "
-                f"--user-data-dir={profile}",
+                *options,
+                f"--chrome-flags={CHROME_FLAGS} --user-data-dir={profile}",
             ],
             env=dict(os.environ, CHROME_PATH=browser),
-            capture_output=True,
-            text=True,
             timeout=300,
+            **run,
         )
+
+
+def lighthouse(url: str, browser: str) -> dict:
+    """One Lighthouse run (mobile preset) on ``url``: scores and the metrics in AUDITS."""
+    result = run_lighthouse(url, browser, f"--only-categories={','.join(CATEGORIES)}", capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
     report = json.loads(result.stdout)
