@@ -77,10 +77,14 @@ def test_a_formula_katex_cannot_parse_is_an_error_naming_page_and_formula(caplog
 def test_fonts_preloaded_are_those_the_math_uses():
     plain = math.render_page('<span class="arithmatex">\\(x\\)</span>', "a.md")
     bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")
-    assert "fonts/KaTeX_Math-Italic.woff2" in math.fonts_used(plain)
-    assert "fonts/KaTeX_Main-Bold.woff2" not in math.fonts_used(plain)
-    assert "fonts/KaTeX_Main-Bold.woff2" in math.fonts_used(bold)
-    assert math.fonts_used("<p>no math</p>") == []
+
+    def files(page):
+        return math.font_files(math.faces_used(page))
+
+    assert "fonts/KaTeX_Math-Italic.woff2" in files(plain)
+    assert "fonts/KaTeX_Main-Bold.woff2" not in files(plain)
+    assert "fonts/KaTeX_Main-Bold.woff2" in files(bold)
+    assert files("<p>no math</p>") == []
     head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"></head>'
     assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Bold.woff2" as="font"' in math.preload_fonts(
         head + bold

@@ -197,11 +197,6 @@ def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
     return sorted(files[face] for face in faces)
 
 
-def fonts_used(page_html: str) -> list[str]:
-    """The KaTeX font files the typeset math on a page can ask for."""
-    return font_files(faces_used(page_html))
-
-
 # The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
 # and (2) the article has been parsed to its end, which the script after </article> reports. Both
 # were measured to move the article when it is painted early: (1) fallback glyph widths change line
