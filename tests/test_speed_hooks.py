@@ -99,7 +99,7 @@ def test_the_font_gate_waits_for_the_fonts_the_page_uses_and_the_whole_article()
     assert "html.katex-fonts-pending .md-content{visibility:hidden}" in gate
     fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\])\)</script>", gate)[1])
     assert fonts == ["normal 400 1em KaTeX_Main", "normal 700 1em KaTeX_Main"]  # \mathbf: bold upright, no italic
-    assert "</article><script>(function(d){if(window.__katexArticleParsed)" in out
+    assert "</article>" + math.ARTICLE_PARSED in out
     no_math = f"{head}</head><body><article><p>no math</p></article>"
     assert math.preload_fonts(no_math) == no_math
     no_article = math.preload_fonts(f"{head}</head><body>{bold}")  # nothing would say it is complete
