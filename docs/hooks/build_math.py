@@ -16,11 +16,12 @@ on the math's glyph widths: painted with fallback widths, it moves when the font
 CLS up to 0.2 with the fonts half a second late). A table painted before its last rows arrive
 moves too. So a page with math also gets a small inline script, the font gate, that keeps its
 article (``.md-content``) hidden until those fonts have loaded and the article is complete, for at
-most 3 s (the block period of KaTeX's own ``font-display: block``), on the page's own load and
-after a click inside the site (Material's instant navigation). Everything outside the article
-paints at once; the article's text, and with it the largest paint, waits for the fonts. Without
-JavaScript nothing is hidden. The search index is built from the page before this
-hook runs (``on_post_page``), so search results quote formulas as TeX source.
+most 3 s (the block period of KaTeX's own ``font-display: block``). Links inside the site load
+pages the usual way (mkdocs.yml leaves Material's instant navigation off), so every article goes
+through the gate in its page's own load. Everything outside the article paints at once; the
+article's text, and with it the largest paint, waits for the fonts. Without JavaScript nothing is
+hidden. The search index is built from the page before this hook runs (``on_post_page``), so
+search results quote formulas as TeX source.
 
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
 build needs no Node. One JavaScript context is made per build on first use and closed at the end
@@ -216,17 +217,8 @@ FONT_GATE = (
     "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
     "setTimeout(show,3000)})(document,%s)</script>"
 )
-# After </article>. On a page's own load it reports the article complete to the gate above. Material's
-# instant navigation (a click inside the site) swaps a new article in and runs this script again, but
-# not the new page's <head>: then it hides the article itself, lays it out so that the fonts it
-# needs start loading, and shows it when they have (document.fonts.ready), again for at most 3 s.
-ARTICLE_PARSED = (
-    "<script>(function(d){if(window.__katexArticleParsed)return __katexArticleParsed();"
-    'var c=d.querySelector(".md-content");if(!d.fonts||!c)return;'
-    'c.style.visibility="hidden";c.offsetWidth;'
-    'function show(){c.style.visibility=""}'
-    "d.fonts.ready.then(show,show);setTimeout(show,3000)})(document)</script>"
-)
+# After </article>: reports the article complete to the gate above.
+ARTICLE_PARSED = "<script>window.__katexArticleParsed&&__katexArticleParsed()</script>"
 
 
 def preload_fonts(output: str) -> str:
