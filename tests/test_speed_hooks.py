@@ -308,3 +308,14 @@ def test_committed_main_thread_results_fill_every_thread_placeholder():
         assert cells[-1] == f"{rest:.0%}"
         largest = max(row["by_cause_ms"].values()) / total
         assert max(cells[:-1], key=lambda c: float(c.rstrip("%"))) == f"{largest:.0%}"
+
+
+def test_the_build_refuses_instant_navigation_which_the_font_gate_cannot_see():
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import PluginError
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    assert math.on_config(config) is config  # the site's own configuration passes
+    config.theme["features"] = [*config.theme["features"], "navigation.instant"]
+    with pytest.raises(PluginError, match=r"navigation\.instant"):
+        math.on_config(config)

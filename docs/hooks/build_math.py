@@ -39,6 +39,8 @@ import logging
 import re
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
+
 log = logging.getLogger("mkdocs.hooks.build_math")
 
 KATEX_DIR = Path(__file__).resolve().parents[1] / "assets" / "katex"
@@ -243,6 +245,14 @@ def preload_fonts(output: str) -> str:
         output = output.replace("</article>", "</article>" + ARTICLE_PARSED, 1)
     first = output.find('<link rel="stylesheet"')
     return output[:first] + links + output[first:]
+
+
+def on_config(config):
+    """Refuse Material's instant navigation: it swaps the next article in without running its page's
+    <head>, so the font gate would not hide it and late fonts would move it."""
+    if "navigation.instant" in (config.theme.get("features") or []):
+        raise PluginError("build_math: the font gate needs navigation.instant off in mkdocs.yml (theme.features)")
+    return config
 
 
 def on_post_page(output, page, config):
