@@ -613,6 +613,30 @@ WATCH_PALETTE = """(() => {
 })()"""
 
 
+# What moved in the header since the start of the load (a buffered observer sees the page's earlier
+# shifts at once; with none, it never calls back, hence the half-second timeout).
+HEADER_SHIFTS = """() => new Promise(resolve => {
+  setTimeout(() => resolve([]), 500);
+  new PerformanceObserver(list => resolve(list.getEntries()
+    .flatMap(e => (e.sources || []).map(s => s.node)).filter(n => n && n.closest && n.closest('header'))
+    .map(n => n.nodeName + '.' + n.className))).observe({type: 'layout-shift', buffered: true});
+})"""
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_nothing_in_the_header_moves_while_the_page_loads(browser, base_url, phone):
+    # Shifts too small for the CLS limit still show: the colour toggle, shown before Material's
+    # script showed the search button beside it, moved aside by a button's width.
+    context = browser.new_context(**(PHONE if phone else {"viewport": {"width": 1280, "height": 900}}))
+    page = context.new_page()
+    try:
+        page.goto(base_url + "notation/", wait_until="networkidle")
+        moved = page.evaluate(HEADER_SHIFTS)
+    finally:
+        context.close()
+    assert moved == [], moved
+
+
 def test_colour_toggle_switches_scheme_and_keeps_math_and_figures_legible(browser, base_url):
     page = browser.new_page(color_scheme="light")
     try:
