@@ -60,6 +60,7 @@ SCRIPT = {
 PARSE = {"ParseHTML", "ParseAuthorStyleSheet"}
 BROWSER_STYLE = "style and layout by the browser (rendering the HTML, fonts arriving)"
 ASKED = "style and layout asked for by "  # followed by the name of the code that forced it
+INLINE = "(inline script)"  # the name of a script in the page itself (the site's own small scripts)
 PAINT = {"Paint", "PrePaint", "Layerize", "CompositeLayers", "UpdateLayer", "UpdateLayerTree", "PaintImage",
          "Decode Image", "Commit", "RasterTask"}  # fmt: skip
 
@@ -129,7 +130,7 @@ def who_asked(stack: list[dict], maps: dict[str, SourceMap | None]) -> str:
     names = []
     for frame in stack:
         url = frame.get("url", "")
-        name = url.rsplit("/", 1)[-1].split("?")[0] or "(inline script)"
+        name = url.rsplit("/", 1)[-1].split("?")[0] or INLINE
         smap = maps.get(url)
         if smap is not None:  # trace positions are 1-based, source maps 0-based
             original = smap.source(frame.get("lineNumber", 1) - 1, frame.get("columnNumber", 1) - 1)
@@ -284,13 +285,16 @@ def table(results: dict, floor: float = 0.03) -> str:
 def summary(results: dict) -> dict:
     """Over every page but the home page: the shares the Performance page's prose quotes."""
     rows = [row for row in results["pages"] if row["page"] != "/" and row["by_cause_ms"]]
-    asked = [sum(f for c, f in shares(row).items() if c.startswith(ASKED)) for row in rows]
+    inline = ASKED + INLINE
+    asked = [sum(f for c, f in shares(row).items() if c.startswith(ASKED) and not c.startswith(inline)) for row in rows]
     own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
     causes = [c for row in rows for c in row["by_cause_ms"]]
-    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if c.startswith(ASKED)}
+    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if c.startswith(ASKED) and not c.startswith(inline)}
     return {
         "pages": [row["title"] for row in rows],
         "asked": (min(asked), max(asked)),
+        # The site's own scripts in the page (the font gate, the colour toggle), apart from the theme's.
+        "inline_ms": max(sum(ms for c, ms in row["by_cause_ms"].items() if c.startswith(inline)) for row in rows),
         "browser": (min(own), max(own)),
         "tbt_ms": (min(row["tbt_ms"] for row in rows), max(row["tbt_ms"] for row in rows)),
         # A name with a folder came through a source map, so from inside a bundle; others are files.

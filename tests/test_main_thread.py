@@ -97,3 +97,20 @@ def test_blocking_time_is_shared_by_self_time_and_named_by_the_code_that_asked()
 def test_a_trace_without_a_first_paint_is_refused():
     with pytest.raises(ValueError, match="firstContentfulPaint"):
         main_thread.blocking_by_cause([_x("RunTask", 0, 30)], {})
+
+
+def test_summary_keeps_the_sites_inline_scripts_apart_from_the_theme():
+    def page(path, causes):
+        return {"page": path, "title": path, "tbt_ms": 100, "by_cause_ms": causes}
+
+    asked, inline = "style and layout asked for by components/header (through x)", main_thread.ASKED + "(inline script)"
+    results = {
+        "pages": [
+            page("/", {asked: 1, "other": 1}),  # Home is left out of the summary
+            page("a/", {asked: 60, inline: 20, "other": 20}),
+            page("b/", {asked: 30, inline: 5, "other": 65}),
+        ]
+    }
+    s = main_thread.summary(results)
+    assert s["asked"] == (0.30, 0.60)  # the theme's share only, inline scripts not included
+    assert s["inline_ms"] == 20 and s["askers_in_bundle"]

@@ -160,6 +160,7 @@ def thread_values(results: dict) -> dict[str, str]:
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
         "askers": "Material for MkDocs' own script (`bundle.js`)" if s["askers_in_bundle"] else "the page's scripts",
         "bundle": s["bundle"] or "bundle.js",
+        "inline": f"{s['inline_ms']:,} ms",
     }
 
 
