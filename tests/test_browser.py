@@ -698,13 +698,15 @@ PLANTS = {
     "untypeset": ("<h1", r'<p><span class="arithmatex">\(a_j\)</span></p><h1'),
     # Client-side KaTeX loaded from the site itself.
     "katex-script": ("</head>", '<script src="../assets/katex/katex.min.js"></script></head>'),
-    # Content pushed down after load (and after the font gate shows it), as a late formula or an
-    # image without a size does.
+    # Content pushed down after load, a few frames after the font gate shows the article, as a late
+    # formula or an image without a size does. (Pushed down in the frame the article first appears
+    # in, little of it was painted before, so the shift would score under the limit.)
     "layout-shift": (
         "</body>",
         "<script>addEventListener('load', function wait() { requestAnimationFrame(document.documentElement"
-        ".classList.contains('katex-fonts-pending') ? wait : () => document.querySelector('.md-content__inner')"
-        ".prepend(Object.assign(document.createElement('div'), {style: 'height: 400px'}))) })</script></body>",
+        ".classList.contains('katex-fonts-pending') ? wait : () => requestAnimationFrame(() =>"
+        " requestAnimationFrame(() => document.querySelector('.md-content__inner')"
+        ".prepend(Object.assign(document.createElement('div'), {style: 'height: 400px'}))))) })</script></body>",
     ),
     # The font gate switched off: the article is painted before its math fonts arrive.
     "no-font-gate": ('h.classList.add("katex-fonts-pending");', ""),
