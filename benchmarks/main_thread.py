@@ -286,10 +286,14 @@ def summary(results: dict) -> dict:
     """Over every page but the home page: the shares the Performance page's prose quotes."""
     rows = [row for row in results["pages"] if row["page"] != "/" and row["by_cause_ms"]]
     inline = ASKED + INLINE
-    asked = [sum(f for c, f in shares(row).items() if c.startswith(ASKED) and not c.startswith(inline)) for row in rows]
+
+    def by_theme(cause: str) -> bool:  # forced by the theme's code, not by the site's inline scripts
+        return cause.startswith(ASKED) and not cause.startswith(inline)
+
+    asked = [sum(f for c, f in shares(row).items() if by_theme(c)) for row in rows]
     own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
     causes = [c for row in rows for c in row["by_cause_ms"]]
-    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if c.startswith(ASKED) and not c.startswith(inline)}
+    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if by_theme(c)}
     return {
         "pages": [row["title"] for row in rows],
         "asked": (min(asked), max(asked)),
