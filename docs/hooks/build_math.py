@@ -215,7 +215,7 @@ FONT_GATE = (
     'h.classList.add("katex-fonts-pending");'
     'function show(){h.classList.remove("katex-fonts-pending")}'
     "function check(){if(fonts&&parsed)show()}"
-    "window.__katexArticleParsed=function(){window.__katexArticleParsed=null;parsed=true;check()};"
+    "window.__katexArticleParsed=function(){parsed=true;check()};"
     "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
     "setTimeout(show,3000)})(document,%s)</script>"
 )
