@@ -480,6 +480,54 @@ def test_the_font_gate_shows_the_article_when_its_fonts_arrive(browser, late_fon
     assert since_hidden >= 2990, since_hidden
 
 
+GLYPH_BOXES = r"""async () => {
+  await document.fonts.ready;
+  const boxes = [];
+  for (const span of document.querySelectorAll('.md-content .katex-html span')) {
+    if (span.childElementCount || !span.textContent.trim()) continue;
+    const r = span.getBoundingClientRect();
+    boxes.push([span.textContent, ...[r.left, r.top, r.width, r.height].map(v => Math.round(v * 8) / 8)]);
+  }
+  const fonts = [...document.fonts].filter(f => f.family.startsWith('KaTeX') && f.status === 'loaded');
+  return {boxes, fonts: fonts.map(f => `${f.family} ${f.weight} ${f.style}`).sort()};
+}"""
+
+
+def glyph_boxes(browser, url: str, full_fonts: bool) -> dict:
+    """Where every piece of text in the page's typeset math is drawn, and which KaTeX fonts loaded.
+
+    With ``full_fonts`` the font files come from the vendored KaTeX (docs/assets/katex/fonts), not
+    from the built site's cut copies.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if full_fonts:
+        vendored = ROOT / "docs" / "assets" / "katex" / "fonts"
+        context.route("**/*.woff2", lambda r: r.fulfill(path=str(vendored / Path(urlparse(r.request.url).path).name)))
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_function("() => !document.documentElement.classList.contains('katex-fonts-pending')")
+        return page.evaluate(GLYPH_BOXES)
+    finally:
+        context.close()
+
+
+def test_the_cut_math_fonts_draw_every_formula_as_the_full_fonts_do(browser, base_url):
+    # The build cuts each KaTeX font to the characters the site's math shows. A character cut by
+    # mistake would be drawn from a fallback font, with another width: every later box would move.
+    compared = 0
+    for path in PAGES:
+        cut = glyph_boxes(browser, base_url + path, full_fonts=False)
+        if not cut["boxes"]:
+            continue
+        full = glyph_boxes(browser, base_url + path, full_fonts=True)
+        assert cut["fonts"] == full["fonts"], path
+        moved = [(a, b) for a, b in zip(cut["boxes"], full["boxes"], strict=True) if a != b]
+        assert not moved, f"{path}: {len(moved)} of {len(cut['boxes'])} boxes differ, first {moved[:3]}"
+        compared += 1
+    assert compared >= 15, compared
+
+
 def test_every_image_has_its_size_in_the_html(site):
     folder, _ = site
     missing = []

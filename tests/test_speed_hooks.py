@@ -91,6 +91,27 @@ def test_fonts_preloaded_are_those_the_math_uses():
     )
 
 
+def test_fonts_are_cut_to_the_characters_katex_draws_and_keep_their_widths(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    # \sin puts an invisible function-application character (U+2061) in the MathML only.
+    rendered = [math.engine().render(r"\sin \partial \alpha", False)]
+    assert "\u2061" in rendered[0]
+    chars = math.math_characters(rendered)
+    assert {"∂", "α", "s", "0", "("} <= chars and "\u2061" not in chars and "∇" not in chars
+
+    fonts = math.KATEX_DIR / "fonts"
+    sizes = math.subset_fonts(fonts, tmp_path, chars)
+    assert sizes["KaTeX_Main-Regular.woff2"][1] < sizes["KaTeX_Main-Regular.woff2"][0] / 2
+    full, cut = TTFont(fonts / "KaTeX_Main-Regular.woff2"), TTFont(tmp_path / "KaTeX_Main-Regular.woff2")
+    full_map, cut_map = full.getBestCmap(), cut.getBestCmap()
+    assert ord("∇") in full_map and ord("∇") not in cut_map
+    kept = [c for c in chars if ord(c) in full_map]
+    assert ord("∂") in cut_map and all(ord(c) in cut_map for c in kept)
+    for c in kept:  # the same advance width for every character kept
+        assert cut["hmtx"][cut_map[ord(c)]][0] == full["hmtx"][full_map[ord(c)]][0], c
+
+
 def test_the_font_gate_waits_for_the_fonts_the_page_uses_and_the_whole_article():
     head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"><link rel="stylesheet" href="x.css">'
     bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")

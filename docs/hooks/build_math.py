@@ -23,6 +23,11 @@ article's text, and with it the largest paint, waits for the fonts. Without Java
 hidden. The search index is built from the page before this hook runs (``on_post_page``), so
 search results quote formulas as TeX source.
 
+At the end of the build each KaTeX font file in the site is cut down (fontTools) to the characters
+the site's typeset math shows, plus printable ASCII; the vendored originals in docs/ stay whole.
+The fonts a math page preloads shrink to less than half, and the article, which waits for them,
+is shown sooner.
+
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
 build needs no Node. One JavaScript context is made per build on first use and closed at the end
 of the build (also when it fails): a context left open keeps the process from exiting.
@@ -81,6 +86,10 @@ class KaTeX:
                 message = next((line for line in str(err).splitlines() if "ParseError" in line), str(err))
                 raise ValueError(message.split("ParseError: ", 1)[-1]) from None
         return self._cache[key]
+
+    def rendered(self) -> list[str]:
+        """Every formula this context has typeset so far, as KaTeX's HTML and MathML."""
+        return list(self._cache.values())
 
     def close(self) -> None:
         self._ctx.close()
@@ -259,7 +268,62 @@ def on_post_page(output, page, config):
     return preload_fonts(render_page(output, page.file.src_uri))
 
 
+# --- fonts: each KaTeX font cut down to the characters the site's math shows
+
+# KaTeX's HTML half: the MathML half before it is read by assistive technology in the browser's own
+# math font, never in KaTeX's.
+_MATHML = re.compile(r'<span class="katex-mathml">.*?</math></span>', re.S)
+# Kept in every font whatever the math shows: printable ASCII (digits and parentheses also make
+# katex.min.css's equation numbers).
+ALWAYS = {chr(c) for c in range(0x20, 0x7F)}
+
+
+def math_characters(rendered: list[str]) -> set[str]:
+    """The characters KaTeX's HTML shows in these rendered formulas (its text, not its MathML)."""
+    chars = set(ALWAYS)
+    for formula in rendered:
+        for text in re.findall(r">([^<]+)<", _MATHML.sub("", formula)):
+            chars |= set(html.unescape(text))
+    return chars
+
+
+def subset_fonts(source: Path, target: Path, chars: set[str]) -> dict[str, tuple[int, int]]:
+    """Write each KaTeX woff2 in ``source`` to ``target`` with only the glyphs of ``chars``.
+
+    Hinting and the font names a browser does not read are dropped too; glyph shapes and advance
+    widths are kept. Returns {file name: (bytes before, bytes after)}.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.hinting = False  # browsers on phones and Linux ignore TrueType hinting
+    options.name_IDs = [1, 2]  # family and style; the rest (copyright, URLs) is in assets/katex/LICENSE
+    options.notdef_outline = False
+    options.layout_features = ["*"]
+    target.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for font_file in sorted(source.glob("*.woff2")):
+        font = TTFont(font_file)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in chars])
+        subsetter.subset(font)
+        out = target / font_file.name
+        subset.save_font(font, str(out), options)
+        sizes[font_file.name] = (font_file.stat().st_size, out.stat().st_size)
+    return sizes
+
+
 def on_post_build(config):
+    # Before the engine closes: its cache holds every formula this build rendered. The site's
+    # copies of the fonts sit beside its katex.min.css (a site without it keeps no fonts to cut).
+    css = next((str(c) for c in (config.extra_css if config else []) if str(c).endswith("katex.min.css")), None)
+    target = Path(config.site_dir) / Path(css).parent / "fonts" if css else None
+    if _katex is not None and target is not None and target.is_dir():
+        sizes = subset_fonts(KATEX_DIR / "fonts", target, math_characters(_katex.rendered()))
+        before, after = (sum(size[i] for size in sizes.values()) for i in (0, 1))
+        log.info("KaTeX fonts cut to the site's characters: %d KB down to %d KB", before // 1024, after // 1024)
     close_engine()
 
 
