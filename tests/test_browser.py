@@ -731,6 +731,61 @@ def test_colour_scheme_follows_the_system_until_the_reader_chooses_and_then_stay
     assert meta == "dark"  # the browser's own scrollbars and controls follow the scheme
 
 
+WATCH_TABLES = """(() => {
+  window.__tablesMoved = 0;
+  new MutationObserver(records => {
+    for (const r of records)
+      for (const n of r.removedNodes) if (n.nodeName === 'TABLE') window.__tablesMoved++;
+  }).observe(document, {childList: true, subtree: true});
+})()"""
+
+# Each framed table beside a copy without its class (which the theme's own rules for classless
+# tables then style): every computed style of every element of the two, compared.
+COMPARE_TABLES = r"""() => {
+  const differences = [];
+  for (const frame of document.querySelectorAll('.md-content .md-typeset__scrollwrap')) {
+    const copy = frame.cloneNode(true);
+    copy.querySelector('table').removeAttribute('class');
+    frame.after(copy);
+    const ours = [frame, ...frame.querySelectorAll('*')], theirs = [copy, ...copy.querySelectorAll('*')];
+    ours.forEach((el, i) => {
+      const a = getComputedStyle(el), b = getComputedStyle(theirs[i]);
+      for (const name of a) {
+        const [mine, theme] = [a.getPropertyValue(name), b.getPropertyValue(name)];
+        if (mine !== theme) differences.push(`${el.nodeName}.${el.className} ${name}: ${mine} / ${theme}`);
+      }
+    });
+    copy.remove();
+  }
+  return differences;
+}"""
+
+
+@pytest.mark.parametrize("path", ["notation/", "reference/"])
+def test_tables_come_framed_look_as_the_themes_and_are_never_moved(browser, base_url, path):
+    # The build puts each table in Material's scroll frame; Material's script would otherwise take
+    # it out and put it back once the page is styled, which restyles the whole table.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(WATCH_TABLES)
+    page = context.new_page()
+    try:
+        page.goto(base_url + path, wait_until="networkidle")
+        frames = page.evaluate(
+            """() => [...document.querySelectorAll('.md-content table')].map(t =>
+                 t.parentElement.className + ' < ' + t.parentElement.parentElement.className)"""
+        )
+        nested = page.evaluate(
+            "() => document.querySelectorAll('.md-typeset__scrollwrap .md-typeset__scrollwrap').length"
+        )
+        moved = page.evaluate("() => window.__tablesMoved")
+        differences = page.evaluate(COMPARE_TABLES)
+    finally:
+        context.close()
+    assert frames and set(frames) == {"md-typeset__table < md-typeset__scrollwrap"}, frames
+    assert nested == 0 and moved == 0, (nested, moved)
+    assert differences == [], differences[:10]
+
+
 # --- the checks can fail: planted faults ------------------------------------------------------
 
 PLANTS = {

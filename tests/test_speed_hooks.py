@@ -217,6 +217,38 @@ def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
 # --- notebook pages ---------------------------------------------------------------------------
 
 
+def test_bare_tables_come_framed_with_the_themes_rules_for_them(tmp_path):
+    theme = tmp_path / "main.css"
+    theme.write_text(
+        ".md-typeset table:not([class]){font-size:.64rem}.md-typeset a{color:red}"
+        "@media print{.md-typeset table:not([class]){display:table}.x{y:z}}"
+        ".md-typeset table:not([class]) th,.md-typeset td{font-weight:700}"
+    )
+    rules = lean.table_rules(theme)
+    assert rules == (
+        ".md-typeset table.prewrapped{font-size:.64rem}"
+        "@media print{.md-typeset table.prewrapped{display:table}}"
+        ".md-typeset table.prewrapped th{font-weight:700}"
+    )
+    page = (
+        '<head><link rel="stylesheet" href="../assets/stylesheets/main.123.min.css">'
+        '<link rel="stylesheet" href="x.css"></head><table>\n<tr><td>1</td></tr></table>'
+        '<table class="highlighttable"><tr><td>2</td></tr></table>'
+    )
+    out = lean.wrap_tables(page, rules)
+    assert (
+        out.count('<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="prewrapped">') == 1
+    )
+    assert "<tr><td>1</td></tr></table></div></div>" in out
+    assert '<table class="highlighttable"><tr><td>2</td></tr></table>' in out
+    assert 'main.123.min.css"><style>' + rules + '</style><link rel="stylesheet" href="x.css">' in out
+    assert lean.wrap_tables("<p>no table</p>", rules) == "<p>no table</p>"
+    theme.write_text(".md-typeset table.other{x:y}")
+    lean.table_rules.cache_clear()
+    with pytest.raises(lean.PluginError, match="has the theme changed"):
+        lean.table_rules(theme)
+
+
 def test_prune_css_keeps_what_the_page_uses():
     css = (
         ".jupyter-wrapper{--jp-a:red;--jp-b:var(--jp-c);--jp-c:blue;--jp-unused:0}"

@@ -15,6 +15,9 @@
     size, sharp on a high-density screen. Images below the first screen load lazily;
   - a notebook's inline figures are compacted (a 256-colour palette) and moved into files beside
     the page, so they load lazily instead of weighing on the page's first load;
+  - every table without attributes comes inside Material's scroll frame with a class
+    (``prewrapped``) that keeps Material's script from moving it there after the page is styled,
+    and the theme's rules for classless tables, rewritten for that class, follow its stylesheet;
   - notebook pages keep only the rules of mkdocs-jupyter's inlined JupyterLab stylesheet whose
     selectors name classes the page uses (about 600 KB down to a few KB), drop nbconvert's Mermaid
     style, and show the download links under the title.
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import functools
 import hashlib
 import html
 import posixpath
 import re
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 NOTEBOOKS = "notebooks/*.py"
@@ -331,8 +336,72 @@ def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
     return output.replace("</h1>", "</h1>" + download_links(src_uri), 1)
 
 
+# --- tables ------------------------------------------------------------------------------------
+
+# Material's script moves every table without a class into a scroll frame once the page has been
+# styled, which restyles the whole table (over 3,000 elements on the Notation page). Done here
+# instead, the table gets this class so the script leaves it alone, and the theme's rules for
+# classless tables are applied to the class.
+BUILT_TABLE = "prewrapped"
+_TABLE_SELECTOR = "table:not([class])"
+_BARE_TABLE = re.compile(r"<table>((?:(?!<table\b).)*?)</table>", re.S)
+_MAIN_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*assets/stylesheets/main\.[^"]*\.css">')
+
+
+@functools.cache
+def table_rules(theme_css: Path) -> str:
+    """The theme stylesheet's rules for ``table:not([class])``, rewritten for ``table.prewrapped``
+    (the same specificity), inside the same ``@media`` blocks."""
+    import tinycss2
+
+    def rules(items) -> str:
+        out = []
+        for rule in items:
+            if rule.type == "qualified-rule":
+                selectors = [s for s in split_selectors(tinycss2.serialize(rule.prelude)) if _TABLE_SELECTOR in s]
+                if selectors:
+                    selector = ",".join(s.replace(_TABLE_SELECTOR, f"table.{BUILT_TABLE}") for s in selectors)
+                    out.append(f"{selector}{{{tinycss2.serialize(rule.content)}}}")
+            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+                inner = rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+                if inner:
+                    out.append(f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()}{{{inner}}}")
+        return "".join(out)
+
+    css = theme_css.read_text(encoding="utf-8")
+    found = rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    if not found:
+        raise PluginError(f"lean_pages: no rule for {_TABLE_SELECTOR} in {theme_css}: has the theme changed?")
+    return found
+
+
+def theme_stylesheet(config) -> Path:
+    """Material's main stylesheet, as the build copies it into the site."""
+    for folder in config.theme.dirs:
+        found = sorted(Path(folder).glob("assets/stylesheets/main.*.min.css"))
+        if found:
+            return found[0]
+    raise PluginError("lean_pages: Material's assets/stylesheets/main.*.min.css not found in the theme")
+
+
+def wrap_tables(output: str, rules: str) -> str:
+    """Each table without attributes in Material's scroll frame, with the class that keeps Material's
+    script off it, and ``rules`` (``table_rules``) after the theme's stylesheet."""
+    frame = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
+    output, count = _BARE_TABLE.subn(
+        lambda m: f'{frame}<table class="{BUILT_TABLE}">{m[1]}</table></div></div>', output
+    )
+    if count:
+        link = _MAIN_CSS.search(output)
+        at = link.end() if link else output.index("</head>")
+        output = f"{output[:at]}<style>{rules}</style>{output[at:]}"
+    return output
+
+
 def on_post_page(output, page, config):
     if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
         folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
         output = lean_notebook(output, page.file.src_uri, folder)
+    if "<table>" in output:
+        output = wrap_tables(output, table_rules(theme_stylesheet(config)))
     return size_images(output, page.url)
