@@ -255,7 +255,7 @@ _NOT_PROSE = re.compile(r"<(pre|code|script|style|annotation|textarea)\b.*?</\1>
 
 
 def raw_html_problems(page_html: str) -> list[str]:
-    """What is wrong with a page's HTML as sent: math left for a script, or a KaTeX script."""
+    """What is wrong with a page's HTML as sent: math left for a script, a KaTeX script, a script not deferred."""
     out = []
     start = page_html.find('<article class="md-content__inner')
     content = page_html[start : page_html.find("</article>", start)] if start >= 0 else page_html
@@ -270,6 +270,11 @@ def raw_html_problems(page_html: str) -> list[str]:
     scripts = re.findall(r'<script[^>]*\ssrc="([^"]*katex[^"]*)"', page_html, re.I)
     if scripts:
         out.append(f"KaTeX script in the HTML: {scripts}")
+    # docs/overrides/main.html: the theme's scripts wait for the end of the page, so the article can
+    # be painted before they run.
+    blocking = [t for t in re.findall(r"<script\b[^>]*\ssrc=[^>]*>", page_html) if " defer" not in t]
+    if blocking:
+        out.append(f"scripts that block the end of the page (no defer): {blocking}")
     return out
 
 

@@ -1,6 +1,6 @@
 // Display formulas are typeset at build time; one wider than the page scrolls sideways, and a
 // keyboard user must be able to reach it, so it gets tabindex="0" (only when it overflows).
-// The same holds for wide tables, which Material wraps in a scrolling .md-typeset__scrollwrap.
+// The same holds for wide tables, which the build wraps in a scrolling .md-typeset__scrollwrap.
 (function () {
   "use strict";
   function mark() {
