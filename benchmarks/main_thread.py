@@ -285,24 +285,25 @@ def table(results: dict, floor: float = 0.03) -> str:
 def summary(results: dict) -> dict:
     """Over every page but the home page: the shares the Performance page's prose quotes."""
     rows = [row for row in results["pages"] if row["page"] != "/" and row["by_cause_ms"]]
-    inline = ASKED + INLINE
 
-    def by_theme(cause: str) -> bool:  # forced by the theme's code, not by the site's inline scripts
-        return cause.startswith(ASKED) and not cause.startswith(inline)
+    def by_theme(cause: str) -> bool:
+        # Forced by the theme's bundle: named through its source map, so with a folder. The site's
+        # own scripts (inline in the page, or its files such as math-scroll.js) have no folder.
+        return cause.startswith(ASKED) and "/" in cause.removeprefix(ASKED).split(" ")[0]
+
+    def by_site(cause: str) -> bool:
+        return cause.startswith(ASKED) and not by_theme(cause)
 
     asked = [sum(f for c, f in shares(row).items() if by_theme(c)) for row in rows]
     own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
     causes = [c for row in rows for c in row["by_cause_ms"]]
-    askers = {c.removeprefix(ASKED).split(" ")[0] for c in causes if by_theme(c)}
     return {
         "pages": [row["title"] for row in rows],
         "asked": (min(asked), max(asked)),
-        # The site's own scripts in the page (the font gate, the colour toggle), apart from the theme's.
-        "inline_ms": max(sum(ms for c, ms in row["by_cause_ms"].items() if c.startswith(inline)) for row in rows),
+        # The site's own scripts (the font gate, the colour toggle, math-scroll.js), apart from the theme's.
+        "site_scripts_ms": max(sum(ms for c, ms in row["by_cause_ms"].items() if by_site(c)) for row in rows),
         "browser": (min(own), max(own)),
         "tbt_ms": (min(row["tbt_ms"] for row in rows), max(row["tbt_ms"] for row in rows)),
-        # A name with a folder came through a source map, so from inside a bundle; others are files.
-        "askers_in_bundle": all("/" in name for name in askers),
         "bundle": next((c.removeprefix("script: ") for c in causes if c.startswith("script: bundle")), None),
     }
 

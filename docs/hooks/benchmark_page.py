@@ -158,9 +158,8 @@ def thread_values(results: dict) -> dict[str, str]:
         "asked": f"{s['asked'][0]:.0%} to {s['asked'][1]:.0%}",
         "browser": f"{s['browser'][0]:.0%} to {s['browser'][1]:.0%}",
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
-        "askers": "Material for MkDocs' own script (`bundle.js`)" if s["askers_in_bundle"] else "the page's scripts",
         "bundle": s["bundle"] or "bundle.js",
-        "inline": f"{s['inline_ms']:,} ms",
+        "site_scripts": f"{s['site_scripts_ms']:,} ms",
     }
 
 
