@@ -247,6 +247,8 @@ def _label(cause: str) -> str:
         return ASKED + f"`{name}`" + (f" (through `{through.removesuffix(')')}`)" if through else "")
     if cause.startswith("script: "):
         return "script: " + f"`{cause.removeprefix('script: ')}`"
+    if cause == "other":
+        return "other work"
     return cause
 
 
@@ -278,7 +280,7 @@ def table(results: dict, floor: float = 0.03) -> str:
     for cause in shown:
         rows.append(f"| {_label(cause)} | " + " | ".join(cell(s, s.get(cause, 0.0)) for s in share) + " |")
     rest = [sum(f for c, f in s.items() if c not in shown) for s in share]
-    rows.append("| everything else | " + " | ".join(cell(s, f) for s, f in zip(share, rest)) + " |")
+    rows.append("| the smaller causes, together | " + " | ".join(cell(s, f) for s, f in zip(share, rest)) + " |")
     return "\n".join(rows)
 
 
@@ -299,6 +301,7 @@ def summary(results: dict) -> dict:
     causes = [c for row in rows for c in row["by_cause_ms"]]
     return {
         "pages": [row["title"] for row in rows],
+        "performance": [row["performance"] for row in rows],
         "asked": (min(asked), max(asked)),
         # The site's own scripts (the font gate, the colour toggle, math-scroll.js), apart from the theme's.
         "site_scripts_ms": max(sum(ms for c, ms in row["by_cause_ms"].items() if by_site(c)) for row in rows),

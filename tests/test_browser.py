@@ -769,7 +769,7 @@ COMPARE_TABLES = r"""() => {
 @pytest.mark.parametrize("path", ["notation/", "reference/"])
 def test_tables_come_framed_look_as_the_themes_and_are_never_moved(browser, base_url, path):
     # The build puts each table in Material's scroll frame; Material's script would otherwise take
-    # it out and put it back once the page is styled, which restyles the whole table.
+    # it out and put it back once the page is styled, which makes the browser style the article again.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(WATCH_TABLES)
     page = context.new_page()

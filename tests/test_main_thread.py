@@ -101,7 +101,7 @@ def test_a_trace_without_a_first_paint_is_refused():
 
 def test_summary_keeps_the_sites_own_scripts_apart_from_the_theme():
     def page(path, causes):
-        return {"page": path, "title": path, "tbt_ms": 100, "by_cause_ms": causes}
+        return {"page": path, "title": path, "performance": 90, "tbt_ms": 100, "by_cause_ms": causes}
 
     asked, inline = "style and layout asked for by components/header (through x)", main_thread.ASKED + "(inline script)"
     results = {

@@ -160,6 +160,7 @@ def thread_values(results: dict) -> dict[str, str]:
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
         "bundle": s["bundle"] or "bundle.js",
         "site_scripts": f"{s['site_scripts_ms']:,} ms",
+        "scores": _and([str(score) for score in s["performance"]]),
     }
 
 
@@ -180,6 +181,8 @@ def site_values(results: dict) -> dict[str, str]:
         "cmp_tbt": str(c["tbt_less"]),
         "cmp_perf": str(c["performance_higher"]),
         "cmp_lcp": str(c["lcp_later"]),
+        "cmp_lcp_ms": f"{c['lcp_later_ms']} ms",
+        "spread": str(s["performance_spread"]),
         "table": script.table(results),
         "command": results["command"],
         "date": results["date"],
