@@ -376,7 +376,7 @@ def table_rules(theme_css: Path) -> str:
 
 
 def theme_stylesheet(config) -> Path:
-    """Material's main stylesheet, as the build copies it into the site."""
+    """Material's main stylesheet in the theme's own folder (the build copies it into the site)."""
     for folder in config.theme.dirs:
         found = sorted(Path(folder).glob("assets/stylesheets/main.*.min.css"))
         if found:
