@@ -79,6 +79,7 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }  # the size Lighthouse's mobile preset emulates
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -300,7 +301,7 @@ def visit(
     browser, url: str, scheme: str = "light", screenshot: Path | None = None, axe: bool = False, phone: bool = False
 ) -> Visit:
     result = Visit()
-    size = PHONE if phone else {"viewport": {"width": 1280, "height": 900}}
+    size = PHONE if phone else DESKTOP
     context = browser.new_context(color_scheme=scheme, **size)
     context.add_init_script(OBSERVE_SHIFTS)
     host = urlparse(url).netloc
@@ -504,7 +505,7 @@ def glyph_boxes(browser, url: str, full_fonts: bool) -> dict:
     With ``full_fonts`` the font files come from the vendored KaTeX (docs/assets/katex/fonts), not
     from the built site's cut copies.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**DESKTOP)
     if full_fonts:
         vendored = ROOT / "docs" / "assets" / "katex" / "fonts"
         context.route("**/*.woff2", lambda r: r.fulfill(path=str(vendored / Path(urlparse(r.request.url).path).name)))
@@ -680,7 +681,7 @@ HEADER_SHIFTS = """() => new Promise(resolve => {
 def test_nothing_in_the_header_moves_while_the_page_loads(browser, base_url, phone):
     # Shifts too small for the CLS limit still show: the colour toggle, shown before Material's
     # script showed the search button beside it, moved aside by a button's width.
-    context = browser.new_context(**(PHONE if phone else {"viewport": {"width": 1280, "height": 900}}))
+    context = browser.new_context(**(PHONE if phone else DESKTOP))
     page = context.new_page()
     try:
         page.goto(base_url + "notation/", wait_until="networkidle")
@@ -770,7 +771,7 @@ COMPARE_TABLES = r"""() => {
 def test_tables_come_framed_look_as_the_themes_and_are_never_moved(browser, base_url, path):
     # The build puts each table in Material's scroll frame; Material's script would otherwise take
     # it out and put it back once the page is styled, which makes the browser style the article again.
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**DESKTOP)
     context.add_init_script(WATCH_TABLES)
     page = context.new_page()
     try:
