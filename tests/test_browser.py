@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import io
 import json
 import os
 import re
@@ -40,7 +41,9 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import ROOT, load_module
 
@@ -534,6 +537,171 @@ def test_the_cut_math_fonts_draw_every_formula_as_the_full_fonts_do(browser, bas
     assert compared >= 15, compared
 
 
+# --- far blocks: laid out when they come near the screen (docs/hooks/build_math.py) -----------
+
+LONG_PAGES = ["output-layer/", "hidden-layer/", "slips/", "questions/"]
+
+# Every layout shift, with or without hadRecentInput (nothing here gives input, and Chromium marks
+# a phone's first shifts as if it had), and which far blocks the browser skips, from its own
+# events (checkVisibility sees through an element's own content-visibility).
+OBSERVE_FAR_BLOCKS = """(() => {
+  window.__shifts = [];
+  new PerformanceObserver(list => { for (const e of list.getEntries()) window.__shifts.push(e.value); })
+    .observe({type: 'layout-shift', buffered: true});
+  window.__skipped = new Set();
+  document.addEventListener('contentvisibilityautostatechange',
+    e => e.skipped ? window.__skipped.add(e.target) : window.__skipped.delete(e.target), true);
+})();"""
+
+# After the gate shows the article: the far blocks on the screen that stand in unlaid, and how
+# many the browser skips in all.
+FAR_BLOCKS_PROBE = r"""async (selector) => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const blocks = [...document.querySelectorAll(selector)];
+  const onScreen = b => { const r = b.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+  // The gate lays a block out by setting content-visibility:visible, after which no event comes.
+  const skipped = b => window.__skipped.has(b) && getComputedStyle(b).contentVisibility === 'auto';
+  const standIns = blocks.filter(b => skipped(b) && onScreen(b)).map(b => b.outerHTML.slice(0, 80));
+  return {blocks: blocks.length, skipped: blocks.filter(skipped).length, standIns,
+          shifts: window.__shifts};
+}"""
+
+
+# Each far block, heading and figure: where it sits and its size.
+BOXES = """(s) => [...document.querySelectorAll(s + ', .md-content :is(h1, h2, h3, figure)')].map(b => {
+  const r = b.getBoundingClientRect(); return [r.left, r.top + scrollY, r.width, r.height]; })"""
+# Lays every far block out with the containment content-visibility:auto gives a block it lays out
+# (CSS Containment 2), or with ``contain`` instead; a screenshot would not lay skipped ones out.
+LAY_OUT_ALL = """([s, contain]) => document.querySelectorAll(s).forEach(b => {
+  b.style.contentVisibility = 'visible'; b.style.contain = contain; })"""
+
+
+def far_blocks(browser, url: str, size: dict, compare: bool = False) -> dict:
+    """The FAR_BLOCKS_PROBE of a page. With ``compare``, every far block is then laid out, and:
+    ``moved``, the boxes that differ from the page without far blocks; ``cut``, the largest
+    difference of a pixel (0-255) between the page drawn with and without paint containment."""
+    context = browser.new_context(**size)
+    context.add_init_script(OBSERVE_FAR_BLOCKS)
+    page = context.new_page()
+    selector = build_math.FAR_BLOCKS
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_function("() => !document.documentElement.classList.contains('katex-fonts-pending')")
+        found = page.evaluate(FAR_BLOCKS_PROBE, selector)
+        if compare:
+            page.evaluate(LOAD_LAZY_IMAGES)
+            page.mouse.move(0, 0)
+
+            def shot():
+                png = page.screenshot(full_page=True, animations="disabled", caret="hide")
+                return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+            page.evaluate(LAY_OUT_ALL, [selector, "layout paint style"])
+            far, painted = page.evaluate(BOXES, selector), shot()
+            page.evaluate(LAY_OUT_ALL, [selector, "layout style"])
+            unpainted = shot()
+            found["cut"] = int(np.abs(painted - unpainted).max()) if painted.shape == unpainted.shape else 255
+            page.evaluate(LAY_OUT_ALL, [selector, ""])
+            page.evaluate("document.documentElement.classList.remove('far-blocks')")
+            plain = page.evaluate(BOXES, selector)
+            found["moved"] = [
+                (k, a, b)
+                for k, (a, b) in enumerate(zip(far, plain, strict=True))
+                if max(abs(x - y) for x, y in zip(a, b)) > 0.5
+            ]
+        return found
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_far_blocks_are_laid_out_before_they_are_seen(browser, base_url, path):
+    # A block the browser has not laid out stands in at 3em; on the screen it would grow a frame
+    # later and push the text below it.
+    for size in (PHONE, DESKTOP):
+        found = far_blocks(browser, base_url + path, size)
+        assert found["standIns"] == [], found["standIns"][:3]
+        assert sum(found["shifts"]) == 0, found["shifts"]
+        if path in LONG_PAGES:  # the point of it: most of a long page is not laid out at load
+            assert found["skipped"] > found["blocks"] / 2, (found["skipped"], found["blocks"])
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_far_blocks_keep_their_place_and_nothing_of_them_is_cut(browser, base_url, path):
+    # content-visibility:auto brings containment. Layout containment must leave every block, heading
+    # and figure where it was, to the half pixel (text inside a paragraph may round to another
+    # pixel); paint containment must cut nothing a block draws (a pixel may differ by antialiasing,
+    # never by more than 40 of 255).
+    for size in (PHONE, DESKTOP):
+        found = far_blocks(browser, base_url + path, size, compare=True)
+        assert found["moved"] == [], found["moved"][:3]
+        assert found["cut"] <= 40, found["cut"]
+
+
+# Where a heading sits after a jump to it, then again half a second later (it must not drift),
+# and where Material's own scroll offset (scroll-margin-top) says it should.
+LANDED = """async (id) => {
+  const h = document.getElementById(id);
+  const top = () => Math.round(h.getBoundingClientRect().top);
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const first = top();
+  await new Promise(r => setTimeout(r, 500));
+  return [first, top(), Math.round(parseFloat(getComputedStyle(h).scrollMarginTop))];
+}"""
+
+
+@pytest.mark.parametrize("path", ["output-layer/", "slips/"])
+def test_links_into_a_long_page_land_on_their_heading(browser, base_url, path):
+    # Blocks above a heading that stood in at 3em would put it elsewhere than where the link sends
+    # the reader. Both ways in: an address with #heading, and a click in the table of contents.
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(base_url + path, wait_until="networkidle")
+        ids = page.evaluate("[...document.querySelectorAll('.md-content h2')].map(h => h.id)")
+        for heading in ids[-4:-1]:  # far down, yet not so near the end that the page cannot scroll to it
+            page.locator(f'.md-sidebar--secondary a.md-nav__link[href="#{heading}"]').first.click()
+            landed = page.evaluate(LANDED, heading)
+            assert landed[0] == landed[1] == landed[2], (heading, landed)
+        deep = context.new_page()
+        deep.goto(f"{base_url}{path}#{ids[-3]}", wait_until="networkidle")
+        landed = deep.evaluate(LANDED, ids[-3])
+        assert landed[0] == landed[1] == landed[2], landed
+    finally:
+        context.close()
+
+
+WIDE_FORMULAS = """() => [...document.querySelectorAll('div.arithmatex')]
+  .map((f, k) => [k, f.scrollWidth > f.clientWidth, f.tabIndex === 0])"""
+
+
+def test_a_wide_formula_can_be_reached_by_keyboard_before_it_is_seen(browser, base_url):
+    # math-scroll.js makes a display formula wider than the screen focusable, so a keyboard user can
+    # scroll it. One the browser has not laid out yet is measured when it is scrolled near, or at
+    # the first Tab key, whichever comes first.
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    url = base_url + "output-layer/"
+    ready = "() => !document.documentElement.classList.contains('katex-fonts-pending')"
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_function(ready)
+        at_load = page.evaluate(WIDE_FORMULAS)  # measuring lays them out: only focusability counts
+        page.keyboard.press("Tab")
+        after_tab = page.evaluate(WIDE_FORMULAS)
+        wide = [k for k, is_wide, _ in after_tab if is_wide]
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_function(ready)
+        page.locator("div.arithmatex").nth(wide[-1]).scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        scrolled_to = page.evaluate(f"document.querySelectorAll('div.arithmatex')[{wide[-1]}].tabIndex")
+    finally:
+        context.close()
+    assert len(wide) >= 3, "a phone should have formulas wider than the screen on this page"
+    assert [k for k, _, focusable in after_tab if focusable] == wide
+    assert not at_load[wide[-1]][2] and scrolled_to == 0
+
+
 def test_every_image_has_its_size_in_the_html(site):
     folder, _ = site
     missing = []
@@ -818,7 +986,7 @@ PLANTS = {
         ".prepend(Object.assign(document.createElement('div'), {style: 'height: 400px'}))))) })</script></body>",
     ),
     # The font gate switched off: the article is painted before its math fonts arrive.
-    "no-font-gate": ('h.classList.add("katex-fonts-pending");', ""),
+    "no-font-gate": ('h.classList.add("katex-fonts-pending","far-blocks");', 'h.classList.add("far-blocks");'),
     # 450 KB of text that gzip cannot shrink below the budget.
     "heavy": ("</body>", "<!-- " + base64.b64encode(os.urandom(340_000)).decode() + " --></body>"),
 }

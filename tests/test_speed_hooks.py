@@ -118,9 +118,12 @@ def test_the_font_gate_waits_for_the_fonts_the_page_uses_and_the_whole_article()
     out = math.preload_fonts(f"{head}</head><body><article>{bold}</article><footer></footer>")
     gate = out[out.index("katex.min.css") : out.index("x.css")]  # after KaTeX's CSS, which has the @font-faces
     assert "html.katex-fonts-pending .md-content{visibility:hidden}" in gate
-    fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\])\)</script>", gate)[1])
+    fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\]),", gate)[1])
     assert fonts == ["normal 400 1em KaTeX_Main", "normal 700 1em KaTeX_Main"]  # \mathbf: bold upright, no italic
     assert "</article>" + math.ARTICLE_PARSED in out
+    # The far blocks: the same selector in the style and in the script that lays them out.
+    assert f"html.far-blocks {math.FAR_BLOCKS}{{content-visibility:auto;" in gate
+    assert gate.count(math.FAR_BLOCKS) == 2
     no_math = f"{head}</head><body><article><p>no math</p></article>"
     assert math.preload_fonts(no_math) == no_math
     no_article = math.preload_fonts(f"{head}</head><body>{bold}")  # nothing would say it is complete
@@ -377,3 +380,17 @@ def test_the_build_refuses_instant_navigation_which_the_font_gate_cannot_see():
     config.theme["features"] = [*config.theme["features"], "navigation.instant"]
     with pytest.raises(PluginError, match=r"navigation\.instant"):
         math.on_config(config)
+
+
+def test_a_comment_alone_in_a_paragraph_leaves_no_empty_paragraph():
+    # Markdown's output for a pytest-codeblocks marker in an indented block: the code block inside
+    # the comment's paragraph, which a browser splits into two empty paragraphs around it.
+    code = '<div class="language-text highlight"><pre><span></span><code>1 &lt;/p&gt;\n</code></pre></div>'
+    marker = "<!--pytest-codeblocks:expected-output-->"
+    assert lean.on_page_content(f"<p>{marker}\n{code}</p>", None, None, None) == (
+        f'{marker}<div class="language-text highlight" data-search-exclude><pre><span></span>'
+        "<code>1 &lt;/p&gt;\n</code></pre></div>"
+    )
+    assert lean.on_page_content(f"<p>{marker}</p>", None, None, None) == marker
+    kept = f"<p>{marker} text</p><p>a</p>"  # a comment inside a real paragraph stays in it
+    assert lean.on_page_content(kept, None, None, None) == kept

@@ -216,17 +216,54 @@ def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
 # A font that fails to load shows the article at once (waiting longer would not help). The cost:
 # the article's text, not only its formulas, waits for the fonts, and so does the largest paint.
 # The 3000 ms cap is the block period browsers give font-display: block; fonts later than that can
-# still move the article. Inert without JavaScript: the class is set by the script itself.
+# still move the article. Inert without JavaScript: the classes are set by the script itself.
+#
+# Far blocks. On the longest pages most of the main thread's blocking time was the browser's first
+# style and layout of the whole article, most of it KaTeX's spans far below the screen
+# (benchmarks/results/main_thread.json). Behind the gate, the article's paragraphs, display
+# formulas and code get content-visibility:auto: the browser lays each out when it comes near the
+# screen, and until then lets it stand in at 3em. Only these three kinds, because the containment
+# that comes with it leaves their boxes as they are: a paragraph holds inline content only, a
+# display formula is a scroll container already (extra.css), and a code block's <pre> holds a
+# <code> without margins. Left out, because there it would change sizes:
+# - the .highlight wrapper: it would keep <pre>'s margins inside (32 px taller);
+# - an empty paragraph: its margins would stop collapsing (lean_pages removes those);
+# - notebook cells, which JupyterLab's styles lay out in flex boxes.
+# Paint containment cuts what a block draws outside its box; the clip is moved out by 1em
+# (overflow-clip-margin) to leave room for a focus ring or a subscript under a last line.
+# tests/test_browser.py checks on every page that no block, heading or figure moves and no pixel
+# is cut. A stand-in must never be on screen when the reader sees it, so:
+# - before showing the article, the gate lays out every block on the first screen (again until no
+#   block is added, since real heights differ from the stand-ins) and every block above the
+#   address's #target, then scrolls to the target. Chromium otherwise paints the stand-ins first
+#   and grows them a frame later (measured: CLS 0.136 on Hidden layer on a phone);
+# - a click on a link to a place in the page first lays out every block above that place, so the
+#   jump lands on it (with stand-ins above it, jumps landed up to 500 px off).
+FAR_BLOCKS = ".md-content :is(p, div.arithmatex, .highlight > pre):not(.jupyter-wrapper *)"
+FAR_BLOCKS_STAND_IN = "3em"
 FONT_GATE = (
-    "<style>html.katex-fonts-pending .md-content{visibility:hidden}</style>"
-    "<script>(function(d,F){var h=d.documentElement,fonts=false,parsed=false;"
+    "<style>html.katex-fonts-pending .md-content{visibility:hidden}"
+    f"html.far-blocks {FAR_BLOCKS}{{content-visibility:auto;"
+    f"contain-intrinsic-height:auto {FAR_BLOCKS_STAND_IN};overflow-clip-margin:1em}}"
+    "</style>"
+    "<script>(function(d,F,B){var h=d.documentElement,fonts=false,parsed=false,shown=false;"
     "if(!d.fonts||!window.Promise)return;"
-    'h.classList.add("katex-fonts-pending");'
-    'function show(){h.classList.remove("katex-fonts-pending")}'
+    'h.classList.add("katex-fonts-pending","far-blocks");'
+    'function layOut(b){b.style.contentVisibility="visible"}'
+    "function above(t){var b=d.querySelectorAll(B),k;"
+    "for(k=0;k<b.length&&b[k].compareDocumentPosition(t)&4;k++)layOut(b[k])}"
+    "function onScreen(){var b=d.querySelectorAll(B),H=innerHeight,k,r,w;"
+    "do{w=[];for(k=0;k<b.length;k++){r=b[k].getBoundingClientRect();if(r.top>=H)break;"
+    "if(r.bottom>0&&!b[k].style.contentVisibility)w.push(b[k])}w.forEach(layOut)}while(w.length)}"
+    "function target(hash){try{return d.getElementById(decodeURIComponent(hash.slice(1)))}catch(e){return null}}"
+    'd.addEventListener("click",function(e){var a=e.target.closest&&e.target.closest(\'a[href^="#"]\'),'
+    't=a&&target(a.getAttribute("href"));if(t)above(t)},true);'
+    "function show(){if(shown)return;shown=true;var t=location.hash&&target(location.hash);"
+    'if(t){above(t);t.scrollIntoView()}onScreen();h.classList.remove("katex-fonts-pending")}'
     "function check(){if(fonts&&parsed)show()}"
-    "window.__katexArticleParsed=function(){parsed=true;check()};"
+    "window.__katexArticleParsed=function(){parsed=true;if(shown)onScreen();else check()};"
     "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
-    "setTimeout(show,3000)})(document,%s)</script>"
+    "setTimeout(show,3000)})(document,%s,%s)</script>"
 )
 # After </article>: reports the article complete to the gate above.
 ARTICLE_PARSED = "<script>window.__katexArticleParsed&&__katexArticleParsed()</script>"
@@ -250,7 +287,7 @@ def preload_fonts(output: str) -> str:
     )
     if "</article>" in output:
         wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
-        output = output[: css.end()] + FONT_GATE % wanted + output[css.end() :]
+        output = output[: css.end()] + FONT_GATE % (wanted, json.dumps(FAR_BLOCKS)) + output[css.end() :]
         output = output.replace("</article>", "</article>" + ARTICLE_PARSED, 1)
     first = output.find('<link rel="stylesheet"')
     return output[:first] + links + output[first:]

@@ -51,7 +51,20 @@ _files: dict[str, File] = {}
 _CODE_BLOCK = re.compile(r'<div class="(language-[\w-]+ )?highlight"')
 
 
+# A comment in an indented block (pytest-codeblocks' markers in a <details>) comes out of Markdown
+# as a paragraph: <p><!--marker-->, then the code block, then </p>. A browser closes the <p> at
+# the <div> and opens another at the </p>: two empty paragraphs. Their margins collapse through
+# them, except when they are contained (the far blocks of build_math.py): then each is 0.8em of
+# blank space. So the paragraph is taken away and its comment and code block kept.
+_COMMENT_PARAGRAPH = re.compile(
+    r"<p>((?:\s*<!--(?:(?!-->).)*-->)+)\s*"
+    r'((?:<div class="(?:language-[\w-]+ )?highlight"(?:(?!</p>).)*?</pre></div>)?)\s*</p>',
+    re.S,
+)
+
+
 def on_page_content(html_text, page, config, files):
+    html_text = _COMMENT_PARAGRAPH.sub(r"\1\2", html_text)
     return _CODE_BLOCK.sub(lambda m: m[0] + " data-search-exclude", html_text)
 
 
