@@ -228,18 +228,23 @@ def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
 # <code> without margins. Left out, because there it would change sizes:
 # - the .highlight wrapper: it would keep <pre>'s margins inside (32 px taller);
 # - an empty paragraph: its margins would stop collapsing (lean_pages removes those);
-# - notebook cells, which JupyterLab's styles lay out in flex boxes.
+# - notebook cells, which JupyterLab's styles lay out in flex boxes;
+# - anything in a table: a skipped block counts as 0 wide when the columns are sized.
 # Paint containment cuts what a block draws outside its box; the clip is moved out by 1em
 # (overflow-clip-margin) to leave room for a focus ring or a subscript under a last line.
 # tests/test_browser.py checks on every page that no block, heading or figure moves and no pixel
-# is cut. A stand-in must never be on screen when the reader sees it, so:
+# is cut. (Not the <code> either: Material reads its width, to give a wide one a keyboard stop,
+# and the width of a skipped element is its stand-in's.) A skipped block is a stacking context, so
+# extra.css makes the footer one too, to keep it above: axe-core (so Lighthouse) lays out the
+# content of a skipped code block near the end when it asks, and found it over the footer's text.
+# A stand-in must never be on screen when the reader sees it, so:
 # - before showing the article, the gate lays out every block on the first screen (again until no
 #   block is added, since real heights differ from the stand-ins) and every block above the
 #   address's #target, then scrolls to the target. Chromium otherwise paints the stand-ins first
 #   and grows them a frame later (measured: CLS 0.136 on Hidden layer on a phone);
 # - a click on a link to a place in the page first lays out every block above that place, so the
 #   jump lands on it (with stand-ins above it, jumps landed up to 500 px off).
-FAR_BLOCKS = ".md-content :is(p, div.arithmatex, .highlight > pre):not(.jupyter-wrapper *)"
+FAR_BLOCKS = ".md-content :is(p, div.arithmatex, .highlight > pre):not(.jupyter-wrapper *, table *)"
 FAR_BLOCKS_STAND_IN = "3em"
 FONT_GATE = (
     "<style>html.katex-fonts-pending .md-content{visibility:hidden}"
