@@ -230,11 +230,12 @@ def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
 # - an empty paragraph: its margins would stop collapsing (lean_pages removes those);
 # - notebook cells, which JupyterLab's styles lay out in flex boxes;
 # - anything in a table: a skipped block counts as 0 wide when the columns are sized.
+# Nor is the <code>: Material reads its width, to give a wide one a keyboard stop, and the width
+# of a skipped element is its stand-in's.
 # Paint containment cuts what a block draws outside its box; the clip is moved out by 1em
 # (overflow-clip-margin) to leave room for a focus ring or a subscript under a last line.
 # tests/test_browser.py checks on every page that no block, heading or figure moves and no pixel
-# is cut. (Not the <code> either: Material reads its width, to give a wide one a keyboard stop,
-# and the width of a skipped element is its stand-in's.) A skipped block is a stacking context, so
+# is cut. A marked block is a stacking context, so
 # extra.css makes the footer one too, to keep it above: axe-core (so Lighthouse) lays out the
 # content of a skipped code block near the end when it asks, and found it over the footer's text.
 # A stand-in must never be on screen when the reader sees it, so:
