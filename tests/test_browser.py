@@ -470,6 +470,10 @@ WATCH_GATE = """(() => {
 })()"""
 
 
+# True once the font gate has shown the article.
+GATE_OPEN = "() => !document.documentElement.classList.contains('katex-fonts-pending')"
+
+
 def article_shown_at(browser, url: str, without_article_script: bool = False) -> tuple[float, float]:
     """When the font gate shows the article of ``url``: milliseconds from the start of the load, and
     from the moment the gate hid it.
@@ -531,7 +535,7 @@ def glyph_boxes(browser, url: str, full_fonts: bool) -> dict:
     page = context.new_page()
     try:
         page.goto(url, wait_until="networkidle")
-        page.wait_for_function("() => !document.documentElement.classList.contains('katex-fonts-pending')")
+        page.wait_for_function(GATE_OPEN)
         return page.evaluate(GLYPH_BOXES)
     finally:
         context.close()
@@ -602,7 +606,7 @@ def far_blocks(browser, url: str, size: dict, compare: bool = False) -> dict:
     selector = build_math.FAR_BLOCKS
     try:
         page.goto(url, wait_until="networkidle")
-        page.wait_for_function("() => !document.documentElement.classList.contains('katex-fonts-pending')")
+        page.wait_for_function(GATE_OPEN)
         found = page.evaluate(FAR_BLOCKS_PROBE, selector)
         if compare:
             page.evaluate(LOAD_LAZY_IMAGES)
@@ -698,16 +702,15 @@ def test_a_wide_formula_can_be_reached_by_keyboard_before_it_is_seen(browser, ba
     context = browser.new_context(**PHONE)
     page = context.new_page()
     url = base_url + "output-layer/"
-    ready = "() => !document.documentElement.classList.contains('katex-fonts-pending')"
     try:
         page.goto(url, wait_until="networkidle")
-        page.wait_for_function(ready)
+        page.wait_for_function(GATE_OPEN)
         at_load = page.evaluate(WIDE_FORMULAS)  # measuring lays them out: only focusability counts
         page.keyboard.press("Tab")
         after_tab = page.evaluate(WIDE_FORMULAS)
         wide = [k for k, is_wide, _ in after_tab if is_wide]
         page.goto(url, wait_until="networkidle")
-        page.wait_for_function(ready)
+        page.wait_for_function(GATE_OPEN)
         page.locator("div.arithmatex").nth(wide[-1]).scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         scrolled_to = page.evaluate(f"document.querySelectorAll('div.arithmatex')[{wide[-1]}].tabIndex")
