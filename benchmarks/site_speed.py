@@ -52,7 +52,8 @@ LIGHTHOUSE_VERSION = "12.2.3"
 LIGHTHOUSE_DIR = ROOT / "benchmarks" / ".lighthouse"
 LIGHTHOUSE = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
 OUT = ROOT / "benchmarks" / "results" / "site_speed.json"
-# Lighthouse's documentation on variability: the median of five runs roughly halves the spread of one.
+# Lighthouse's guide to score variability (docs/variability.md): the median of five runs is twice as
+# stable as one run.
 RUNS = 5
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 AUDITS = {  # audit id -> key in the JSON, numeric value as Lighthouse reports it
