@@ -297,6 +297,7 @@ def summary(results: dict) -> dict:
         return cause.startswith(ASKED) and not by_theme(cause)
 
     asked = [sum(f for c, f in shares(row).items() if by_theme(c)) for row in rows]
+    site = [sum(f for c, f in shares(row).items() if by_site(c)) for row in rows]
     own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
     causes = [c for row in rows for c in row["by_cause_ms"]]
     return {
@@ -304,7 +305,7 @@ def summary(results: dict) -> dict:
         "performance": [row["performance"] for row in rows],
         "asked": (min(asked), max(asked)),
         # The site's own scripts (the font gate, the colour toggle, math-scroll.js), apart from the theme's.
-        "site_scripts_ms": max(sum(ms for c, ms in row["by_cause_ms"].items() if by_site(c)) for row in rows),
+        "site_scripts": (min(site), max(site)),
         "browser": (min(own), max(own)),
         "tbt_ms": (min(row["tbt_ms"] for row in rows), max(row["tbt_ms"] for row in rows)),
         "bundle": next((c.removeprefix("script: ") for c in causes if c.startswith("script: bundle")), None),

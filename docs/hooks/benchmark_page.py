@@ -159,8 +159,8 @@ def thread_values(results: dict) -> dict[str, str]:
         "browser": f"{s['browser'][0]:.0%} to {s['browser'][1]:.0%}",
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
         "bundle": s["bundle"] or "bundle.js",
-        "site_scripts": f"{s['site_scripts_ms']:,} ms",
-        "scores": _and([str(score) for score in s["performance"]]),
+        "site_scripts": f"{s['site_scripts'][0]:.0%} to {s['site_scripts'][1]:.0%}",
+        "scores": _and([f"{score} ({title})" for title, score in zip(s["pages"], s["performance"], strict=True)]),
     }
 
 
