@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -279,6 +280,7 @@ def compared(results: dict) -> dict:
 def summary(results: dict) -> dict:
     pages = results["pages"]
     home = next((p for p in pages if p["page"] == "/"), pages[0])
+    spread = [max(p["performance_runs"]) - min(p["performance_runs"]) for p in pages]
     return {
         "pages": len(pages),
         "performance_min": min(p["performance"] for p in pages),
@@ -287,8 +289,11 @@ def summary(results: dict) -> dict:
         "cls_max": max(p["cls"] for p in pages),
         "transfer_max_kib": round(max(p["transfer_bytes"] for p in pages) / 1024),
         "others_min": min(min(p["accessibility"], p["best-practices"], p["seo"]) for p in pages),
-        # The widest spread of one page's performance scores over its runs.
-        "performance_spread": max(max(p["performance_runs"]) - min(p["performance_runs"]) for p in pages),
+        # How far one page's performance scores spread over its runs: the widest (and on which page),
+        # and the median page's, since the widest is often one stray run.
+        "performance_spread": max(spread),
+        "performance_spread_page": pages[spread.index(max(spread))]["title"],
+        "performance_spread_median": statistics.median_low(spread),
     }
 
 

@@ -332,6 +332,18 @@ def test_the_benchmark_keeps_each_page_s_median_run_measured_in_rounds(monkeypat
     assert rows[1]["performance_runs"] == [80, 70, 75, 72, 100]
 
 
+def test_the_spread_of_scores_names_its_widest_page_and_the_median_page_s_spread():
+    site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
+
+    def row(title, runs):
+        return {"page": title, "title": title, "performance": runs[0], "performance_runs": runs, "tbt_ms": 0,
+                "cls": 0, "transfer_bytes": 0, "accessibility": 100, "best-practices": 100, "seo": 100}  # fmt: skip
+
+    s = site_speed.summary({"pages": [row("/", [99, 100]), row("A", [99, 65, 98]), row("B", [90, 95]), row("C", [97])]})
+    assert (s["performance_spread"], s["performance_spread_page"]) == (34, "A")
+    assert s["performance_spread_median"] == 1  # spreads 1, 34, 5, 0: the lower middle
+
+
 def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times():
     site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
 

@@ -183,6 +183,8 @@ def site_values(results: dict) -> dict[str, str]:
         "cmp_lcp": str(c["lcp_later"]),
         "cmp_lcp_ms": f"{c['lcp_later_ms']} ms",
         "spread": str(s["performance_spread"]),
+        "spread_page": s["performance_spread_page"],
+        "spread_median": str(s["performance_spread_median"]),
         "table": script.table(results),
         "command": results["command"],
         "date": results["date"],
