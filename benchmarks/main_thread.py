@@ -296,17 +296,21 @@ def summary(results: dict) -> dict:
     def by_site(cause: str) -> bool:
         return cause.startswith(ASKED) and not by_theme(cause)
 
-    asked = [sum(f for c, f in shares(row).items() if by_theme(c)) for row in rows]
-    site = [sum(f for c, f in shares(row).items() if by_site(c)) for row in rows]
-    own = [shares(row).get(BROWSER_STYLE, 0.0) for row in rows]
+    page_shares = [shares(row) for row in rows]
+
+    def share_range(counted) -> tuple[float, float]:
+        """The lowest and highest share, over the pages, of the causes ``counted`` picks."""
+        per_page = [sum(f for c, f in s.items() if counted(c)) for s in page_shares]
+        return min(per_page), max(per_page)
+
     causes = [c for row in rows for c in row["by_cause_ms"]]
     return {
         "pages": [row["title"] for row in rows],
         "performance": [row["performance"] for row in rows],
-        "asked": (min(asked), max(asked)),
+        "asked": share_range(by_theme),
         # The site's own scripts (the font gate, the colour toggle, math-scroll.js), apart from the theme's.
-        "site_scripts": (min(site), max(site)),
-        "browser": (min(own), max(own)),
+        "site_scripts": share_range(by_site),
+        "browser": share_range(lambda cause: cause == BROWSER_STYLE),
         "tbt_ms": (min(row["tbt_ms"] for row in rows), max(row["tbt_ms"] for row in rows)),
         "bundle": next((c.removeprefix("script: ") for c in causes if c.startswith("script: bundle")), None),
     }

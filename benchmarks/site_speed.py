@@ -11,9 +11,9 @@ pages look about three times heavier), and runs Lighthouse on every page listed 
 mkdocs.yml (pages added later are picked up by themselves), ``--runs`` times each (5 by
 default, in rounds over all pages), keeping the run with the median performance score.
 Lighthouse's mobile preset is its default: a simulated slow 4G network and a CPU slowed down
-four times. Results go to
-``benchmarks/results/site_speed.json``; ``--baseline old.json`` copies an earlier run's numbers
-in as "before" (without it, the "before" already in the JSON being replaced is kept).
+four times. Results go to ``benchmarks/results/site_speed.json``; ``--baseline old.json`` copies
+an earlier run's numbers in as "before" (without it, the "before" already in the JSON being
+replaced is kept).
 
 This is a benchmark, not a test: scores move by a few points from run to run on a busy machine,
 and nothing here fails on a target. The browser tests (tests/test_browser.py) guard what can be

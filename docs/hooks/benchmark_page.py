@@ -146,6 +146,10 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _share_range(low_high: tuple[float, float]) -> str:
+    return f"{low_high[0]:.0%} to {low_high[1]:.0%}"
+
+
 def thread_values(results: dict) -> dict[str, str]:
     """Every value the "where the time goes" paragraphs may quote, from main_thread.json."""
     script = _script(THREAD_SCRIPT)
@@ -155,11 +159,11 @@ def thread_values(results: dict) -> dict[str, str]:
         "command": results["command"],
         "date": results["date"],
         "pages": _and(s["pages"]),
-        "asked": f"{s['asked'][0]:.0%} to {s['asked'][1]:.0%}",
-        "browser": f"{s['browser'][0]:.0%} to {s['browser'][1]:.0%}",
+        "asked": _share_range(s["asked"]),
+        "browser": _share_range(s["browser"]),
         "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
         "bundle": s["bundle"] or "bundle.js",
-        "site_scripts": f"{s['site_scripts'][0]:.0%} to {s['site_scripts'][1]:.0%}",
+        "site_scripts": _share_range(s["site_scripts"]),
         "scores": _and([f"{score} ({title})" for title, score in zip(s["pages"], s["performance"], strict=True)]),
     }
 
