@@ -1,11 +1,11 @@
-"""Benchmark one training step of ``backprop`` against PyTorch, a per-weight loop and the machine.
+"""Benchmark one training step of ``backprop_derived`` against PyTorch, a per-weight loop and the machine.
 
 One command, one JSON file:
 
     python benchmarks/bench.py --out benchmarks/results/latest.json
 
 Measured side by side in the same run, float64, with the same weights and data: a full training
-step (forward, backward, SGD update) of ``backprop`` and of PyTorch eager on the CPU for three
+step (forward, backward, SGD update) of ``backprop_derived`` and of PyTorch eager on the CPU for three
 sizes; for the iris network also the "one weight at a time" gradient of the single-variable
 misconception, in Python loops; and the machine's float64 matrix-multiply throughput, so that each
 step can be reported as a fraction of it. Timings are medians of repeated runs after a warm-up,
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-import backprop as bp
-from backprop.training import sgd_update
+import backprop_derived as bp
+from backprop_derived.training import sgd_update
 
 try:
     import torch

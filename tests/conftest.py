@@ -10,7 +10,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-import backprop as bp
-from backprop.activations import ACTIVATIONS
+import backprop_derived as bp
+from backprop_derived.activations import ACTIVATIONS
 
 
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "identity", "softmax"])

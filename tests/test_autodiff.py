@@ -1,4 +1,4 @@
-"""backprop.autodiff against central differences and against Network.gradients."""
+"""backprop_derived.autodiff against central differences and against Network.gradients."""
 
 import doctest
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import backprop as bp
-from backprop.autodiff import Tensor, softmax_cross_entropy
+import backprop_derived as bp
+from backprop_derived.autodiff import Tensor, softmax_cross_entropy
 
 
 def numeric_grad(f, x, h=1e-6):

@@ -1,10 +1,10 @@
-"""backprop.autodiff against PyTorch autograd, only where torch is installed (it is never a dependency)."""
+"""backprop_derived.autodiff against PyTorch autograd, only where torch is installed (it is never a dependency)."""
 
 import numpy as np
 import pytest
 
-import backprop as bp
-from backprop.autodiff import Tensor, softmax_cross_entropy
+import backprop_derived as bp
+from backprop_derived.autodiff import Tensor, softmax_cross_entropy
 
 torch = pytest.importorskip("torch")
 

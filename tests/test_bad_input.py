@@ -4,7 +4,7 @@ what was expected and what arrived."""
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_training_arguments(net, data, kwargs, error, pattern):
 
 
 def test_training_a_non_network(data):
-    with pytest.raises(TypeError, match=r"net must be a backprop\.Network; got list"):
+    with pytest.raises(TypeError, match=r"net must be a backprop_derived\.Network; got list"):
         bp.train([4, 5, 3], *data)
 
 

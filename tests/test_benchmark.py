@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import ROOT, load_module
 
 bench = load_module("bench", ROOT / "benchmarks" / "bench.py")

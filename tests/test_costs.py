@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 
 def test_cross_entropy_formula(rng):

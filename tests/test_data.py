@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 
 def test_iris_is_the_standard_table():

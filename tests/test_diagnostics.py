@@ -1,11 +1,11 @@
-"""backprop.diagnostics against independent computations: finite differences and explicit loops."""
+"""backprop_derived.diagnostics against independent computations: finite differences and explicit loops."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 
 @pytest.fixture

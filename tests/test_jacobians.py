@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 
 def test_numerical_jacobian_layout_rows_are_outputs():

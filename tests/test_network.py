@@ -3,9 +3,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import backprop as bp
-from backprop.activations import activations_for
-from backprop.costs import COSTS
+import backprop_derived as bp
+from backprop_derived.activations import activations_for
+from backprop_derived.costs import COSTS
 
 HIDDEN = ["relu", "sigmoid", "tanh", "identity"]
 

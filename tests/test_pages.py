@@ -135,7 +135,7 @@ The slope is 2.5 at the point.
 
 ```python
 import numpy as np
-import backprop as bp
+import backprop_derived as bp
 
 slope = bp.numerical_jacobian(lambda v: 2.5 * v, np.array([1.0]))[0, 0]
 print(f"{slope:.1f}")

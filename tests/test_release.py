@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import ROOT
 
 pytest.importorskip("build", reason="pip install build (part of the test extra)")
@@ -42,7 +42,7 @@ def test_build_makes_an_sdist_and_a_wheel_that_pass_twine_check(dist):
     assert len(wheels) == 1 and len(sdists) == 1
     assert f"-{bp.__version__}-" in wheels[0].name and sdists[0].name.endswith(f"-{bp.__version__}.tar.gz")
     names = zipfile.ZipFile(wheels[0]).namelist()
-    assert "backprop/data/iris.csv" in names and "backprop/__init__.py" in names
+    assert "backprop_derived/data/iris.csv" in names and "backprop_derived/__init__.py" in names
     pytest.importorskip("twine", reason="pip install twine (part of the test extra)")
     _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, wheels + sdists)], cwd=dist)
 
@@ -55,7 +55,11 @@ def test_the_wheel_alone_runs_the_readme_example(dist, tmp_path):
     _run([str(python), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
-    example = readme_example() + "\nimport backprop\nprint(backprop.__file__)\n"
+    example = readme_example() + (
+        "\nimport importlib.util, backprop_derived\n"
+        "assert importlib.util.find_spec('backprop') is None, 'a backprop module is installed'\n"
+        "print(backprop_derived.__file__)\n"
+    )
     # -I: isolated mode, so neither the current folder nor PYTHONPATH can put the source tree on sys.path.
     result = _run([str(python), "-I", "-c", example], cwd=work)
     installed = Path(result.stdout.strip().splitlines()[-1])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_codeblocks import extract_from_file
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import ROOT, markdown_files
 
 
@@ -36,7 +36,7 @@ def test_ruff(command):
 
 
 def test_mypy_on_src():
-    result = _run(sys.executable, "-m", "mypy")  # files = ["src/backprop"] in pyproject.toml
+    result = _run(sys.executable, "-m", "mypy")  # files = ["src/backprop_derived"] in pyproject.toml
     if "No module named mypy" in result.stderr:
         pytest.skip("mypy is not installed (it is part of the test extra)")
     assert result.returncode == 0, result.stdout[-4000:]
@@ -65,11 +65,11 @@ def test_the_pytest_that_reads_the_configuration_is_required():
 
 def test_import_is_fast_because_plots_load_lazily():
     code = (
-        "import sys, backprop as bp\n"
-        "assert 'matplotlib' not in sys.modules, 'import backprop loaded matplotlib'\n"
-        "assert bp.plots.Figure.__module__ == 'backprop.plots'\n"
+        "import sys, backprop_derived as bp\n"
+        "assert 'matplotlib' not in sys.modules, 'import backprop_derived loaded matplotlib'\n"
+        "assert bp.plots.Figure.__module__ == 'backprop_derived.plots'\n"
         "assert 'matplotlib' in sys.modules\n"
-        "from backprop import plots\n"
+        "from backprop_derived import plots\n"
         "assert plots is bp.plots\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -83,7 +83,7 @@ def test_version_is_written_once():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     project = pyproject.split("\n[project]\n", 1)[1].split("\n[", 1)[0]  # the [project] table alone
     assert 'dynamic = ["version"]' in project and not re.search(r"^version\s*=", project, re.M)
-    assert 'version = { attr = "backprop.__version__" }' in pyproject
+    assert 'version = { attr = "backprop_derived.__version__" }' in pyproject
     citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
     assert f"version: {bp.__version__}" in citation
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from mkdocs.exceptions import PluginError
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import DOCS, ROOT, load_module
 
 

@@ -18,7 +18,7 @@ import textwrap
 
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import DOCS, ROOT, load_module
 
 pytest.importorskip("py_mini_racer", reason="mini-racer is part of the docs extra")

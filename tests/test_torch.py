@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 
 torch = pytest.importorskip("torch")
 

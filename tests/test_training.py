@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import backprop as bp
+import backprop_derived as bp
 from conftest import iris_split
 
 

@@ -99,7 +99,7 @@ def values(results: dict) -> dict[str, str]:
 
 
 def figure(results: dict):
-    import backprop.plots as plots
+    import backprop_derived.plots as plots
 
     fig = plots.Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.add_subplot()

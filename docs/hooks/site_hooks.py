@@ -1,9 +1,9 @@
 """MkDocs hooks for this site.
 
-* ``on_files``: the chapter figures are drawn by ``backprop.plots`` from real objects at every
+* ``on_files``: the chapter figures are drawn by ``backprop_derived.plots`` from real objects at every
   build and added to the site as generated files (nothing is written into docs/).
 * ``on_page_markdown``: a page shows a figure as ``![](figures/<name>.png)`` with an **empty** alt;
-  the build fills it in with the figure's ``alt_text``, which ``backprop.plots`` writes from the
+  the build fills it in with the figure's ``alt_text``, which ``backprop_derived.plots`` writes from the
   arrays it draws. Inside the figure's ``<figure>`` block, ``{{ caption }}`` becomes the figure's
   ``caption``, a sentence of facts read from the same data. So neither can disagree with the data.
   A hand-written alt on a generated figure, an image of a figure no hook draws, or a
@@ -13,7 +13,7 @@
   renders notebook math with its own KaTeX and has no diagrams, so both are removed and no page
   names another host in a script.
 
-To add a figure: write a function in ``backprop.plots`` that sets ``fig.alt_text`` (and, if a
+To add a figure: write a function in ``backprop_derived.plots`` that sets ``fig.alt_text`` (and, if a
 caption should state facts, ``fig.caption``) from the data it draws, then register the figure by
 file name in ``figures()`` below, drawn from the same objects the page's text describes.
 """
@@ -41,7 +41,7 @@ OTHER_HOOKS = {"performance.png"}
 @cache
 def figures() -> dict[str, object]:
     """Every figure the chapters show, by file name, drawn for flower ``FLOWER`` and ``Network([4, 5, 3], seed=0)``."""
-    import backprop as bp
+    import backprop_derived as bp
 
     X, _ = bp.load_iris()
     x = X[FLOWER : FLOWER + 1]  # the flower the chapters use, a row vector (1, 4)
@@ -151,7 +151,7 @@ _PLACEHOLDER_ALT = re.compile(
 
 
 def png_description(png: bytes) -> str | None:
-    """The ``Description`` text of a PNG (where backprop.plots writes its alt text), if any."""
+    """The ``Description`` text of a PNG (where backprop_derived.plots writes its alt text), if any."""
     return Image.open(io.BytesIO(png)).text.get("Description")
 
 

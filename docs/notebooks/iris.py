@@ -17,7 +17,7 @@
 # The chapters derived every gradient of the 4-5-3 network for one flower at a time. Here the same
 # network learns to tell the three iris species apart from four measurements. This page is a
 # notebook executed at every build of the site, so each number and figure below comes from the
-# current `backprop` code. Its source is `docs/notebooks/iris.py`, a plain Python file that also
+# current `backprop_derived` code. Its source is `docs/notebooks/iris.py`, a plain Python file that also
 # runs as a script.
 #
 # ## The data
@@ -29,7 +29,7 @@
 # %%
 import numpy as np
 
-import backprop as bp
+import backprop_derived as bp
 
 X, y = bp.load_iris()
 X_train, X_test, y_train, y_test = bp.train_test_split(X, y, test_fraction=0.3, seed=0)

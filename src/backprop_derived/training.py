@@ -85,7 +85,7 @@ def train(
         not finite (a learning rate too large makes the weights blow up).
     """
     if not isinstance(net, Network):
-        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
+        raise TypeError(f"net must be a backprop_derived.Network; got {type(net).__name__}")
     X = as_batch(X, net.sizes[0], "X")
     Y = matching_targets(Y, X.shape[0], net.sizes[-1])
     if test is not None:

@@ -32,7 +32,7 @@ class Figure(_MplFigure):
     as its ``Description``, where the site's build finds it and uses it as the image's alt text.
     """
 
-    alt_text = "A figure drawn by backprop.plots"
+    alt_text = "A figure drawn by backprop_derived.plots"
     #: One sentence of facts read from the figure's data, for a caption (the site's build puts it
     #: where a page writes ``{{ caption }}`` inside the figure's ``<figure>`` block).
     caption = ""
@@ -469,7 +469,7 @@ def _per_layer(series: Mapping[str, ArrayLike], ylabel: str, title: str) -> tupl
 def plot_gradient_norms(norms: Mapping[str, ArrayLike], title: str = "Gradient norm per layer") -> Figure:
     """``||dC/dW_l||`` against the layer ``l`` on a log scale, one line a network.
 
-    ``norms`` maps a label to the array returned by ``backprop.gradient_norms`` (shape (L,)).
+    ``norms`` maps a label to the array returned by ``backprop_derived.gradient_norms`` (shape (L,)).
     """
     fig, values = _per_layer(norms, "Frobenius norm of dC/dW_l", title)
     lines = "; ".join(

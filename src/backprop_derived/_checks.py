@@ -124,7 +124,7 @@ def matching_targets(Y: object, m: int, n_outputs: int, name: str = "Y") -> np.n
     """Return ``Y`` as float64 of shape ``(m, n_outputs)``, or raise (labels need ``one_hot``)."""
     Y = float_array(Y, name)
     if Y.shape != (m, n_outputs):
-        hint = " (integer labels? encode them with backprop.one_hot first)" if Y.ndim == 1 else ""
+        hint = " (integer labels? encode them with backprop_derived.one_hot first)" if Y.ndim == 1 else ""
         raise ValueError(f"{name} must have shape ({m}, {n_outputs}); got shape {Y.shape}{hint}")
     return finite(Y, name)
 

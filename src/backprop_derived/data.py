@@ -21,7 +21,7 @@ def load_iris() -> tuple[np.ndarray, np.ndarray]:
     shape (150,), int, with 0 = setosa, 1 = versicolor, 2 = virginica. Read from a CSV inside the
     package: no network access.
     """
-    text = resources.files("backprop").joinpath("data/iris.csv").read_text(encoding="utf-8")
+    text = resources.files("backprop_derived").joinpath("data/iris.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))[1:]
     X = np.array([[float(v) for v in row[:4]] for row in rows])
     y = np.array([CLASS_NAMES.index(row[4]) for row in rows])

@@ -1,8 +1,8 @@
-"""backprop: a small NumPy network whose backward pass reads like the total-derivative derivation.
+"""backprop_derived: a small NumPy network whose backward pass reads like the total-derivative derivation.
 
 Row vectors throughout: ``z = a_prev W^T + b`` with ``W`` of shape (neurons, inputs).
 
-``backprop.plots`` (matplotlib) is imported on first use, so ``import backprop`` stays fast.
+``backprop_derived.plots`` (matplotlib) is imported on first use, so ``import backprop_derived`` stays fast.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ __version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:
-    """Import ``backprop.plots`` (and matplotlib with it) only when it is first used."""
+    """Import ``backprop_derived.plots`` (and matplotlib with it) only when it is first used."""
     if name == "plots":
         return importlib.import_module(".plots", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

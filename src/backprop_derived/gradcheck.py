@@ -39,7 +39,7 @@ def numerical_gradients(
     ``X`` (m, n_inputs), ``Y`` (m, n_outputs); returns one pair per layer, shapes ``(W_l, b_l)``.
     """
     if not isinstance(net, Network):
-        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
+        raise TypeError(f"net must be a backprop_derived.Network; got {type(net).__name__}")
     h = positive_number(h, "h")
     X = as_batch(X, net.sizes[0], "X")
     Y = matching_targets(Y, X.shape[0], net.sizes[-1])
@@ -72,7 +72,7 @@ def gradient_check(
 
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
-    exported as ``backprop.GRADIENT_CHECK_TOLERANCE``: a correct gradient stays below it, unless a
+    exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct gradient stays below it, unless a
     ``+-h`` nudge crosses a ReLU kink.
     """
     if grads is None:
