@@ -1,14 +1,12 @@
-"""The repository's own checks: lint, format and types, the pytest configuration that runs the
-pages, the fast import, and the version written in one place."""
+"""The repository's own checks: the pytest configuration that runs the pages, the fast import, and
+the version written in one place. Lint, format and types run through pre-commit (CI's lint job)."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from pytest_codeblocks import extract_from_file
@@ -21,31 +19,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
-def _tool(name: str) -> str:
-    # The tool installed beside the Python running the tests (the test extra), else one on PATH.
-    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (it is part of the test extra)")
-    return path
-
-
-@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
-def test_ruff(command):
-    result = _run(_tool("ruff"), *command, ".")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-
-
-def test_mypy_on_src():
-    result = _run(sys.executable, "-m", "mypy")  # files = ["src/backprop_derived"] in pyproject.toml
-    if "No module named mypy" in result.stderr:
-        pytest.skip("mypy is not installed (it is part of the test extra)")
-    assert result.returncode == 0, result.stdout[-4000:]
-
-
 def test_pytest_collects_every_python_block_of_the_pages():
-    """pytest-codeblocks must collect each ```python block of docs/ and README.md: if the
-    configuration were ignored (an older pytest, a renamed table), the pages would not run."""
-    result = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider")
+    """conftest.py must collect each ```python block of docs/, README.md and CONTRIBUTING.md once:
+    if the configuration were ignored (an older pytest, a renamed table), the pages would not run."""
+    result = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-3000:]
     collected = result.stdout.splitlines()
     for path in markdown_files():
@@ -53,6 +30,7 @@ def test_pytest_collects_every_python_block_of_the_pages():
         rel = path.relative_to(ROOT).as_posix()
         found = sum(line.startswith(f"{rel}::") for line in collected)
         assert found == expected, f"{rel}: {found} of {expected} python blocks collected"
+        assert len({line for line in collected if line.startswith(f"{rel}::")}) == found  # each once
     assert sum("docs/" in line and ".md::" in line for line in collected) >= 20
 
 

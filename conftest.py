@@ -1,0 +1,83 @@
+"""Every ```python block of the pages runs once, as a test, in a fresh interpreter.
+
+That is what a reader does: paste one block into a new Python. Each block is one test named
+``<file>::line <n>`` (the line of its fence); its printed output must equal the fence marked
+``<!--pytest-codeblocks:expected-output-->`` after it. The blocks are parsed with
+pytest-codeblocks' own reader, so its markers mean the same here; its in-process runner (the
+``--codeblocks`` option) is not used, so no block runs twice and no block sees another's state.
+
+This file lives at the root because pytest asks only the conftest files above a path to collect
+it, and the pages are in docs/, README.md and CONTRIBUTING.md. Test helpers are in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+from pytest_codeblocks import extract_from_file
+
+# A block that has not finished after this many seconds is reported as a failure, not waited for.
+BLOCK_TIMEOUT = 300
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".md" and not parent.config.getoption("codeblocks", False):
+        return MarkdownPage.from_parent(parent, path=file_path)
+    return None
+
+
+class MarkdownPage(pytest.File):
+    def collect(self):
+        for block in extract_from_file(self.path):
+            if block.syntax != "python":
+                continue  # console and text fences are shown, never run
+            item = FreshInterpreterBlock.from_parent(self, name=f"line {block.lineno}", block=block)
+            for mark in block.marks:
+                item.add_marker(eval(mark, {"sys": sys, "pytest": pytest}))
+            yield item
+
+
+class BlockError(Exception):
+    """A block exited with an error, or printed something other than its expected output."""
+
+
+class FreshInterpreterBlock(pytest.Item):
+    def __init__(self, *, block, **kwargs):
+        super().__init__(**kwargs)
+        self.block = block
+
+    def runtest(self):
+        if self.block.importorskip is not None:
+            pytest.importorskip(self.block.importorskip)
+        # A fresh temporary folder as the working directory: a block cannot read the checkout's files
+        # by a relative path, nor leave files in it. -X utf8: output is compared as UTF-8 text.
+        with tempfile.TemporaryDirectory() as cwd:
+            try:
+                result = subprocess.run(
+                    [sys.executable, "-X", "utf8", "-c", self.block.code],
+                    cwd=cwd,
+                    capture_output=True,
+                    text=True,
+                    encoding="utf-8",
+                    timeout=BLOCK_TIMEOUT,
+                    env={**os.environ, "MPLBACKEND": "Agg"},
+                )
+            except subprocess.TimeoutExpired as error:
+                raise BlockError(f"did not finish in {BLOCK_TIMEOUT} s") from error
+        if result.returncode != 0:
+            raise BlockError(f"exited with {result.returncode}:\n{result.stderr[-4000:]}")
+        expected = self.block.expected_output
+        if expected is not None and result.stdout != expected:
+            raise BlockError(f"printed\n{result.stdout}\ninstead of the expected\n{expected}")
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, BlockError):
+            return f"{self.path.name}, {self.name}:\n```python\n{self.block.code}```\n{excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, self.block.lineno - 1, f"{self.path.name}::{self.name}"
