@@ -358,9 +358,9 @@ def test_figures_refuse_bad_input(draw, error, pattern):
 
 
 def test_softmax_cross_entropy_refuses_targets_that_do_not_sum_to_one(net):
-    # (a_L - y) / m is the gradient only when every target row sums to 1; a row summing to 2 is refused.
+    # (a_L - y) / m is the gradient only when every target row sums to 1; a row summing to 1.5 is refused.
     X = np.ones((2, 4))
-    with pytest.raises(ValueError, match=r"each row of Y must sum to 1 .*row 1: 2"):
-        net.gradients(X, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
+    with pytest.raises(ValueError, match=r"each row of Y must sum to 1 .*row 1: 1.5"):
+        net.gradients(X, [[0.0, 0.0, 1.0], [0.5, 0.5, 0.5]])
     soft = [[0.2, 0.3, 0.5], [0.05, 0.05, 0.9]]  # soft targets are fine
     assert bp.gradient_check(net, X, soft) < bp.GRADIENT_CHECK_TOLERANCE

@@ -139,6 +139,62 @@ def rows_sum_to_one(Y: np.ndarray, name: str, why: str) -> np.ndarray:
     return Y
 
 
+# The targets a cost can be given: "distribution" rows (cross-entropy: each row is a probability
+# distribution over the classes), "probabilities" (binary cross-entropy: each entry is the probability
+# of a yes), or None (squared error: any finite number).
+TARGET_KINDS = ("distribution", "probabilities", None)
+
+
+def targets(Y: np.ndarray, kind: str | None, cost: str, name: str = "Y") -> np.ndarray:
+    """Raise unless the finite float64 targets ``Y`` (m, n) are of ``kind`` for the cost named ``cost``.
+
+    A label of 2 or -1, or a row like ``[2, -1, 0]`` (it sums to 1 but is no distribution), would be
+    costed, trained on (a negative loss) and gradient-checked without a word; they are refused here.
+    """
+    if kind is None:
+        return Y
+    outside = (Y < 0.0) | (Y > 1.0)
+    if outside.any():
+        r, c = np.argwhere(outside)[0]
+        what = "a probability distribution per row" if kind == "distribution" else "a probability per entry"
+        raise ValueError(
+            f"{name} for {cost} must hold values in [0, 1] ({what}); got {Y[r, c]:g} at row {r}, column {c}"
+        )
+    if kind == "distribution":
+        rows_sum_to_one(Y, name, f"{cost} needs a probability distribution per row")
+    return Y
+
+
+def activation_name(name: object, inherited: bool) -> str:
+    """The ``name`` an activation registers under: a non-empty identifier of its own, or raise."""
+    if inherited:
+        raise ValueError(
+            f"activation has no name of its own (it inherits {name!r}); set the class attribute name = '...'"
+        )
+    if not isinstance(name, str):
+        raise TypeError(
+            f"activation name must be a str such as 'leaky_relu'; got {name!r} of type {type(name).__name__}"
+        )
+    if not name.isidentifier():
+        raise ValueError(f"activation name must be a non-empty identifier such as 'leaky_relu'; got {name!r}")
+    return name
+
+
+def role_set(value: object, allowed: frozenset[str], name: str = "roles") -> frozenset[str]:
+    """A non-empty ``set``/``frozenset`` of role names, each one of ``allowed``, or raise.
+
+    A list or a string is refused rather than converted: ``frozenset("hidden")`` is six letters.
+    """
+    options = " and ".join(map(repr, sorted(allowed)))
+    if not isinstance(value, (set, frozenset)):
+        raise TypeError(f"{name} must be a frozenset of {options}, such as frozenset({{'hidden'}}); got {value!r}")
+    unknown = sorted(map(repr, value - allowed))
+    if not value or unknown:
+        got = f"unknown {', '.join(unknown)}" if unknown else "an empty set"
+        raise ValueError(f"{name} must be a non-empty subset of {{{options.replace(' and ', ', ')}}}; got {got}")
+    return frozenset(value)
+
+
 def labels(y: object, n_classes: int | None = None, name: str = "y", allow_empty: bool = False) -> np.ndarray:
     """Integer class labels as an int64 array of shape ``(m,)``, each in ``0..n_classes-1``, or raise.
 
@@ -178,6 +234,8 @@ def choose(name: object, options: Mapping[str, T], what: str) -> T:
 
 
 __all__ = [
+    "TARGET_KINDS",
+    "activation_name",
     "as_batch",
     "choose",
     "finite",
@@ -189,5 +247,7 @@ __all__ = [
     "non_negative_int",
     "positive_int",
     "positive_number",
+    "role_set",
     "seed_value",
+    "targets",
 ]

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._checks import choose, float_array
+from ._checks import activation_name, choose, float_array, positive_number, role_set
 
 HIDDEN = "hidden"
 OUTPUT = "output"
@@ -183,11 +183,12 @@ def register_activation(activation: Activation) -> Activation:
     """
     if not isinstance(activation, Activation):
         raise TypeError(f"activation must be an Activation instance; got {activation!r}")
-    if activation.name in ACTIVATIONS:
-        raise ValueError(f"an activation called {activation.name!r} is already registered")
-    if not activation.roles or not activation.roles <= {HIDDEN, OUTPUT}:
-        raise ValueError(f"roles must be a non-empty subset of {{'hidden', 'output'}}; got {set(activation.roles)}")
-    ACTIVATIONS[activation.name] = activation
+    name = activation_name(activation.name, inherited=activation.name == Activation.name)
+    if name in ACTIVATIONS:
+        raise ValueError(f"an activation called {name!r} is already registered")
+    role_set(activation.roles, frozenset({HIDDEN, OUTPUT}), f"roles of {name!r}")
+    positive_number(activation.init_gain, f"init_gain of {name!r}")
+    ACTIVATIONS[name] = activation
     return activation
 
 

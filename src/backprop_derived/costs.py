@@ -23,18 +23,19 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._checks import choose, float_array, rows_sum_to_one
+from ._checks import choose, finite, float_array, targets
 from .activations import log_softmax
 
 _TINY = np.finfo(np.float64).tiny
 
 
-def _pair(A: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
-    """``A`` and ``Y`` as float64 arrays of the same shape ``(m, n)``, or raise."""
-    A, Y = float_array(A, "A"), float_array(Y, "Y")
+def _pair(A: object, Y: object, a: str = "A") -> tuple[np.ndarray, np.ndarray]:
+    """``A`` (named ``a`` in errors) and ``Y`` as float64 arrays of the same shape ``(m, n)``, ``m >= 1``,
+    with finite targets, or raise."""
+    A, Y = float_array(A, a), float_array(Y, "Y")
     if A.ndim != 2 or A.shape != Y.shape or A.shape[0] == 0:
-        raise ValueError(f"A and Y must be arrays of the same shape (m, n) with m >= 1; got {A.shape} and {Y.shape}")
-    return A, Y
+        raise ValueError(f"{a} and Y must be arrays of the same shape (m, n) with m >= 1; got {A.shape} and {Y.shape}")
+    return A, finite(Y, "Y")
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -48,14 +49,25 @@ class Cost:
     name: ClassVar[str] = "cost"
     #: The output activations this cost is valid with, or ``None`` for every output activation.
     outputs: ClassVar[tuple[str, ...] | None] = None
+    #: The targets the cost is defined for: "distribution" (each row a probability distribution),
+    #: "probabilities" (each entry in [0, 1]) or None (any finite number); see ``_checks.targets``.
+    target_kind: ClassVar[str | None] = None
+
+    def check_targets(self, Y: np.ndarray, name: str = "Y") -> np.ndarray:
+        """Raise unless the float64 targets ``Y`` (m, n) are valid for this cost; return them."""
+        return targets(finite(Y, name), self.target_kind, repr(self.name), name)
+
+    def _checked(self, A: object, Y: object, a: str = "A") -> tuple[np.ndarray, np.ndarray]:
+        A, Y = _pair(A, Y, a)
+        return A, self.check_targets(Y)
 
     def value(self, A: object, Y: object) -> float:
         """The mean cost over the rows of ``A`` and ``Y`` (both ``(m, n)``)."""
-        return self._value(*_pair(A, Y))
+        return self._value(*self._checked(A, Y))
 
     def gradient(self, A: object, Y: object) -> np.ndarray:
         """``dC/dA``, shape ``(m, n)``; row ``r`` is observation ``r``'s share, already divided by ``m``."""
-        return self._gradient(*_pair(A, Y))
+        return self._gradient(*self._checked(A, Y))
 
     def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         raise NotImplementedError
@@ -66,14 +78,20 @@ class Cost:
     @property
     def fused(self) -> bool:
         """True when the cost has a fused path from the logits (it pairs with one output activation)."""
-        return type(self).value_from_logits is not Cost.value_from_logits
+        return type(self)._value_from_logits is not Cost._value_from_logits
 
-    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
-        """The cost computed stably from the output layer's ``z``; only for fused costs."""
+    def value_from_logits(self, z: object, Y: object) -> float:
+        """The cost computed stably from the output layer's ``z`` (m, n); only for fused costs."""
+        return self._value_from_logits(*self._checked(z, Y, "z"))
+
+    def output_delta(self, A: object, Y: object) -> np.ndarray:
+        """``delta_L = dC/dz_L``, shape ``(m, n)``; for the fused costs ``(a_L - y) / m``."""
+        return self._output_delta(*self._checked(A, Y))
+
+    def _value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
         raise NotImplementedError(f"cost {self.name!r} has no fused path from the logits")
 
-    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """``delta_L = dC/dz_L``, shape ``(m, n)``; for the fused costs ``(a_L - y) / m``."""
+    def _output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"cost {self.name!r} has no fused output delta")
 
     def check_output(self, output: str) -> None:
@@ -88,6 +106,9 @@ class Cost:
 class CrossEntropy(Cost):
     name = "cross_entropy"
     outputs = ("softmax",)
+    # (a_L - y) / m collapses sum_k y_k (delta_kc - a_c) using sum_k y_k = 1, and the cost is a
+    # cross-entropy only between distributions: other rows are refused.
+    target_kind = "distribution"
 
     def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         return float(-np.sum(Y * np.log(np.clip(A, _TINY, None))) / A.shape[0])
@@ -95,12 +116,10 @@ class CrossEntropy(Cost):
     def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return -Y / np.clip(A, _TINY, None) / A.shape[0]
 
-    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
+    def _value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
         return float(-np.sum(Y * log_softmax(z)) / z.shape[0])
 
-    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        # (a_L - y) / m collapses sum_k y_k (delta_kc - a_c) using sum_k y_k = 1: refuse other rows.
-        rows_sum_to_one(Y, "Y", "softmax with cross_entropy backpropagates (a_L - y) / m, which needs it")
+    def _output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         delta = A - Y
         delta /= A.shape[0]
         return delta
@@ -109,6 +128,7 @@ class CrossEntropy(Cost):
 class BinaryCrossEntropy(Cost):
     name = "binary_cross_entropy"
     outputs = ("sigmoid",)
+    target_kind = "probabilities"
 
     def _value(self, A: np.ndarray, Y: np.ndarray) -> float:
         log_a = np.log(np.clip(A, _TINY, None))
@@ -118,11 +138,11 @@ class BinaryCrossEntropy(Cost):
     def _gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return (-Y / np.clip(A, _TINY, None) + (1.0 - Y) / np.clip(1.0 - A, _TINY, None)) / A.shape[0]
 
-    def value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
+    def _value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:
         # log a = -softplus(-z), log(1 - a) = -softplus(z): finite even where a rounds to 0 or 1.
         return float(np.sum(Y * _softplus(-z) + (1.0 - Y) * _softplus(z)) / z.shape[0])
 
-    def output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    def _output_delta(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         delta = A - Y
         delta /= A.shape[0]
         return delta

@@ -87,13 +87,15 @@ def train(
     if not isinstance(net, Network):
         raise TypeError(f"net must be a backprop_derived.Network; got {type(net).__name__}")
     X = as_batch(X, net.sizes[0], "X")
-    Y = matching_targets(Y, X.shape[0], net.sizes[-1])
+    # Every argument is checked here, before the first update: a bad one never costs an epoch.
+    Y = net.cost_function.check_targets(matching_targets(Y, X.shape[0], net.sizes[-1]))
     if test is not None:
         if not (isinstance(test, (tuple, list)) and len(test) == 2):
             got = f"a {type(test).__name__} of length {len(test)}" if isinstance(test, (tuple, list)) else repr(test)
             raise ValueError(f"test must be a pair (X_test, Y_test); got {got}")
         X_test = as_batch(test[0], net.sizes[0], "X_test")
         Y_test = matching_targets(test[1], X_test.shape[0], net.sizes[-1], "Y_test")
+        net.cost_function.check_targets(Y_test, "Y_test")
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
     learning_rate = positive_number(learning_rate, "learning_rate")
