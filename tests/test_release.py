@@ -1,34 +1,124 @@
-"""The release: `python -m build` makes an sdist and a wheel that pass `twine check`, and the
-wheel alone, installed in a fresh virtual environment with no source tree in sight, runs the
-README's ten-line example (the iris CSV travels inside the wheel)."""
+"""The release: the build job of .github/workflows/release.yml, replayed step by step in a fresh
+virtual environment that holds only what the workflow installs, on a copy of the tracked files (what
+the checkout gives). Its sdist and wheel pass `twine check`, its tag check accepts the version's tag
+and refuses another, and the wheel alone, installed in another fresh environment with no source tree
+in sight, runs the README's ten-line example (the iris CSV travels inside the wheel)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 import backprop_derived as bp
 from conftest import ROOT
 
-pytest.importorskip("build", reason="pip install build (part of the test extra)")
+WORKFLOWS = ROOT / ".github" / "workflows"
 
 
-def _run(args: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
+def _run(args: list[str], cwd: Path, check: bool = True, **kw) -> subprocess.CompletedProcess:
     result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900, **kw)
-    assert result.returncode == 0, (args, result.stdout[-3000:], result.stderr[-3000:])
+    if check:
+        assert result.returncode == 0, (args, result.stdout[-3000:], result.stderr[-3000:])
     return result
 
 
+def workflow(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+def build_steps() -> list[dict]:
+    return workflow("release.yml")["jobs"]["build"]["steps"]
+
+
+def _checkout(dest: Path) -> None:
+    """What actions/checkout gives: the tracked files (as they are in the working tree)."""
+    files = _run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+class Replay:
+    """The build job's steps, run in order: ``uses`` steps by their local equivalent, ``run`` steps by bash."""
+
+    def __init__(self, tmp: Path):
+        self.work, self.venv = tmp / "checkout", tmp / "venv"
+        self.work.mkdir()
+        self.env = {
+            "PATH": f"{self.venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(tmp),
+            "GITHUB_REF_NAME": f"v{bp.__version__}",
+            # pip may use the machine's configured package index and cache, nothing else of this process.
+            **{k: v for k, v in os.environ.items() if k.startswith("PIP_") or k in ("LANG", "TMPDIR")},
+        }
+        for name in ("pip.conf", ".config/pip/pip.conf"):
+            if (Path.home() / name).exists():
+                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(Path.home() / name, tmp / name)
+
+    def step(self, step: dict, env: dict | None = None) -> subprocess.CompletedProcess:
+        uses = step.get("uses", "")
+        if uses.startswith("actions/checkout@"):
+            _checkout(self.work)
+            return subprocess.CompletedProcess(uses, 0, "", "")
+        if uses.startswith("actions/setup-python@"):
+            # A bare interpreter: a new venv with nothing installed but pip itself.
+            return _run([sys.executable, "-m", "venv", str(self.venv)], cwd=self.work)
+        if uses.startswith("actions/upload-artifact@"):
+            assert (self.work / step["with"]["path"]).is_dir()
+            return subprocess.CompletedProcess(uses, 0, "", "")
+        assert "run" in step, f"the replay does not know how to stand in for {uses}"
+        return _run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=self.work, env=env or self.env, check=False)
+
+
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out)
-    return out
+def replay(tmp_path_factory) -> Replay:
+    job = Replay(tmp_path_factory.mktemp("release"))
+    for step in build_steps():
+        result = job.step(step)
+        assert result.returncode == 0, (step, result.stdout[-3000:], result.stderr[-3000:])
+    return job
+
+
+def test_the_release_job_builds_and_checks_in_a_fresh_environment(replay):
+    dist = replay.work / "dist"
+    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1
+    assert f"-{bp.__version__}-" in wheels[0].name and sdists[0].name.endswith(f"-{bp.__version__}.tar.gz")
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "backprop_derived/data/iris.csv" in names and "backprop_derived/__init__.py" in names
+    assert "backprop_derived/py.typed" in names or not (ROOT / "src/backprop_derived/py.typed").exists()
+    # Only what the workflow installs: pip, build, twine and their own dependencies; not the package,
+    # not NumPy (the version is read from the wheel, not by importing the package).
+    installed = _run([str(replay.venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"], cwd=replay.work)
+    packages = {line.split("==")[0].lower() for line in installed.stdout.split()}
+    assert {"build", "twine"} <= packages and not {"numpy", "backprop-derived"} & packages
+
+
+def test_the_tag_check_refuses_a_tag_that_names_another_version(replay):
+    (step,) = [s for s in build_steps() if "GITHUB_REF_NAME" in s.get("run", "")]
+    wrong = replay.step(step, env=replay.env | {"GITHUB_REF_NAME": "v0.0.0"})
+    assert wrong.returncode != 0 and f"the wheel built is version {bp.__version__}" in wrong.stderr
+
+
+def test_publishing_waits_for_the_tests_and_the_build_of_the_tagged_commit():
+    release = workflow("release.yml")
+    assert release[True]["push"]["tags"] == ["v*"]  # YAML reads the key "on" as True
+    jobs = release["jobs"]
+    assert jobs["tests"]["uses"] == "./.github/workflows/tests.yml"
+    assert set(jobs["publish"]["needs"]) == {"tests", "build"}
+    assert "workflow_call" in workflow("tests.yml")[True]
+    assert workflow("ci.yml")["jobs"]["tests"]["uses"] == "./.github/workflows/tests.yml"
 
 
 def readme_example() -> str:
@@ -37,21 +127,11 @@ def readme_example() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S)[1]
 
 
-def test_build_makes_an_sdist_and_a_wheel_that_pass_twine_check(dist):
-    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
-    assert len(wheels) == 1 and len(sdists) == 1
-    assert f"-{bp.__version__}-" in wheels[0].name and sdists[0].name.endswith(f"-{bp.__version__}.tar.gz")
-    names = zipfile.ZipFile(wheels[0]).namelist()
-    assert "backprop_derived/data/iris.csv" in names and "backprop_derived/__init__.py" in names
-    pytest.importorskip("twine", reason="pip install twine (part of the test extra)")
-    _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, wheels + sdists)], cwd=dist)
-
-
-def test_the_wheel_alone_runs_the_readme_example(dist, tmp_path):
+def test_the_wheel_alone_runs_the_readme_example(replay, tmp_path):
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
-    wheel = next(dist.glob("*.whl"))
+    wheel = next((replay.work / "dist").glob("*.whl"))
     _run([str(python), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
