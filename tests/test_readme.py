@@ -29,6 +29,8 @@ def test_ci_runs_the_readme_test_command_in_a_temporary_venv():
     code = "\n".join(line for line in ci.splitlines() if not line.lstrip().startswith("#"))
     assert ".venv" not in code  # the reader's venv is not created, activated or removed
     assert "mkdocs build --strict" in ci
+    # The post-build check runs on what the strict build made, after it.
+    assert ci.index("mkdocs build --strict") < ci.index('python .ci/check_site.py "$site"')
 
 
 def test_readme_offers_pip_install_beside_the_clone():
