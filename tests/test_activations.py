@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 import backprop_derived as bp
 from backprop_derived.activations import ACTIVATIONS
@@ -25,20 +28,51 @@ def test_elementwise_jacobian_is_diagonal_with_derivative_from_a(name, rng):
         np.testing.assert_array_equal(J[r], np.diag(act.derivative(a)[r]))
 
 
-def test_derivatives_from_the_activation_itself():
-    a = np.array([[0.2, 0.5, 0.9]])
-    np.testing.assert_allclose(bp.get_activation("sigmoid").derivative(a), a * (1 - a))
-    np.testing.assert_allclose(bp.get_activation("tanh").derivative(a), 1 - a**2)
-    np.testing.assert_array_equal(bp.get_activation("relu").derivative(np.array([[0.0, 2.0]])), [[0.0, 1.0]])
+# z drawn by hypothesis: every shape from one row of one unit up, values where the functions are
+# neither flat to float64 nor beyond their kinks' reach (|z| >= 1e-3 keeps central differences off the ReLU kink).
+_VALUES = st.floats(-8, 8, allow_nan=False).filter(lambda v: abs(v) >= 1e-3)
+_BATCHES = arrays(np.float64, array_shapes(min_dims=2, max_dims=2, max_side=5), elements=_VALUES)
+_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)  # the same examples in every run
+
+# sigma'(z) written in terms of z, not of a = sigma(z) as the package writes it.
+_DERIVATIVE_OF_Z = {
+    "sigmoid": lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2,
+    "tanh": lambda z: 1.0 / np.cosh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(float),
+    "identity": lambda z: np.ones_like(z),
+}
 
 
-def test_softmax_jacobian_is_diag_minus_outer_and_full(rng):
+@_SETTINGS
+@given(z=_BATCHES, name=st.sampled_from(sorted(_DERIVATIVE_OF_Z)))
+def test_derivatives_equal_closed_forms_in_z_and_central_differences(z, name):
+    act = bp.get_activation(name)
+    derivative = act.derivative(act.value(z))
+    np.testing.assert_allclose(derivative, _DERIVATIVE_OF_Z[name](z), rtol=1e-12, atol=1e-15)
+    h = 1e-6
+    central = (act.value(z + h) - act.value(z - h)) / (2 * h)
+    np.testing.assert_allclose(derivative, central, rtol=1e-6, atol=1e-9)
+
+
+@_SETTINGS
+@given(z=arrays(np.float64, array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=5), elements=st.floats(-30, 30)))
+def test_softmax_jacobian_equals_the_quotient_rule_and_central_differences(z):
     sm = bp.get_activation("softmax")
-    a = sm.value(rng.normal(size=(2, 3)))
-    J = sm.jacobian(a)
-    for r in range(2):
-        np.testing.assert_allclose(J[r], np.diag(a[r]) - np.outer(a[r], a[r]))
-        assert np.all(J[r][~np.eye(3, dtype=bool)] != 0)  # every off-diagonal entry is non-zero
+    J = sm.jacobian(sm.value(z))
+    m, n = z.shape
+    for r in range(m):
+        e = np.exp(z[r] - z[r].max())  # the quotient rule on e_k / sum_c e_c, entry by entry
+        total = e.sum()
+        by_hand = [[(e[k] * total * (k == c) - e[k] * e[c]) / total**2 for c in range(n)] for k in range(n)]
+        np.testing.assert_allclose(J[r], by_hand, rtol=1e-9, atol=1e-15)
+        numerical = bp.numerical_jacobian(lambda v: sm.value(v.reshape(1, n))[0], z[r])
+        np.testing.assert_allclose(J[r], numerical, rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_jacobian_is_full():
+    sm = bp.get_activation("softmax")
+    J = sm.jacobian(sm.value(np.array([[0.3, -1.0, 2.0]])))
+    assert np.all(J[0][~np.eye(3, dtype=bool)] != 0)  # every off-diagonal entry is non-zero
 
 
 def test_softmax_backward_equals_jacobian_product(rng):

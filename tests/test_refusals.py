@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 import backprop_derived as bp
 from backprop_derived.activations import ACTIVATIONS
@@ -75,6 +78,22 @@ def test_cross_entropy_refuses_a_row_that_sums_to_1_but_is_no_distribution(ce_ne
     with pytest.raises(ValueError, match=message):
         bp.train(ce_net, X, Y, epochs=1)
     assert _unchanged(ce_net, before)
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    Y=arrays(np.float64, array_shapes(min_dims=2, max_dims=2, max_side=4), elements=st.floats(0, 1)),
+    where=st.data(),
+    bad=st.one_of(st.floats(-1e6, -1e-9), st.floats(1 + 1e-9, 1e6)),
+)
+def test_any_entry_outside_0_1_is_refused_by_both_cross_entropies(Y, where, bad):
+    r = where.draw(st.integers(0, Y.shape[0] - 1))
+    c = where.draw(st.integers(0, Y.shape[1] - 1))
+    Y[r, c] = bad
+    A = np.full(Y.shape, 0.5)
+    for name in ("cross_entropy", "binary_cross_entropy"):
+        with pytest.raises(ValueError, match=rf"must hold values in \[0, 1\].*at row {r}, column {c}"):
+            bp.get_cost(name).value(A, Y)
 
 
 def test_squared_error_takes_any_finite_target():
