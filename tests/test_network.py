@@ -126,7 +126,12 @@ def test_gradients_match_central_differences(sizes, hidden, pairing, m, data):
     pre = [layer.z for layer in net.layers[:-1] if layer.activation.name == "relu"]
     # Too close to a ReLU kink for central differences to be trusted: draw another example.
     assume(all(np.min(np.abs(z)) >= 1e-3 for z in pre))
-    assert bp.gradient_check(net, X, Y) <= bp.GRADIENT_CHECK_TOLERANCE
+    # A gradient near 0 (hypothesis found dC/dW_1 = 1e-5 behind two saturated sigmoids) leaves its
+    # relative error to the round-off of the central difference, about 1e-11 / |g|: such an example
+    # says nothing about the code, so another is drawn.
+    grads = net.gradients(X, Y)
+    assume(all(np.linalg.norm(g) >= 1e-3 for pair in grads for g in pair))
+    assert bp.gradient_check(net, X, Y, grads) <= bp.GRADIENT_CHECK_TOLERANCE
 
 
 def test_two_hidden_layers_with_a_list_of_activations():
