@@ -27,7 +27,7 @@ CLOSED_FORM = {"docs/forward-pass.md"}
 
 #: Pages whose prose numbers are not results: performance.md's numbers are filled in from committed
 #: JSON by a hook (which checks its placeholders), reference.md is API text, and the decimals of
-#: the README and CONTRIBUTING are versions and addresses (Python 3.10, 127.0.0.1).
+#: the README and CONTRIBUTING are versions and addresses (Python 3.11, 127.0.0.1).
 NUMBERS_FROM_ELSEWHERE = {"docs/performance.md", "docs/reference.md", "README.md", "CONTRIBUTING.md"}
 
 FINITE_DIFFERENCE = re.compile(r"numerical_jacobian\(|numerical_gradients\(|gradient_check\(|/ \(2 \* h\)")
