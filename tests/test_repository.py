@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from pytest_codeblocks import extract_from_file
 
 import backprop_derived as bp
@@ -66,3 +67,16 @@ def test_version_is_written_once():
     assert f"version: {bp.__version__}" in citation
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {bp.__version__}" in changelog
+
+
+def test_ruff_and_mypy_are_pinned_once_and_run_by_pre_commit_in_ci():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    revs = {repo["repo"].rsplit("/", 1)[-1]: repo["rev"] for repo in config["repos"]}
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", revs["ruff-pre-commit"]) and re.fullmatch(
+        r"v\d+\.\d+\.\d+", revs["mirrors-mypy"]
+    )
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    extras = pyproject.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    assert not re.search(r'"(ruff|mypy)\b', extras)  # not a second pin in the extras
+    lint = yaml.safe_load((ROOT / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))["jobs"]["lint"]
+    assert any("pre-commit run --all-files" in step.get("run", "") for step in lint["steps"])
