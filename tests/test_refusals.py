@@ -122,6 +122,24 @@ def test_fused_paths_refuse_mismatched_shapes_with_our_message(name):
         cost.value_from_logits("logits", np.ones((1, 1)))
 
 
+# --- arrays that are not real numbers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad, pattern",
+    [
+        (np.array([[1 + 2j, 0.0]]), "X must be an array of real numbers; got complex values"),
+        ([[1, 2], [3]], "X must be an array of real numbers; got list: setting an array element"),
+        ([["a", "b"]], "X must be an array of real numbers; got list: could not convert string"),
+    ],
+    ids=["complex-array", "ragged", "strings"],
+)
+def test_a_batch_that_is_not_real_numbers_is_refused_with_our_message(bad, pattern):
+    net = bp.Network([2, 2], output="identity", seed=0)
+    with pytest.raises(TypeError, match=pattern):
+        net.forward(bad)
+
+
 # --- register_activation ------------------------------------------------------------------------
 
 

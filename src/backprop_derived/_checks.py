@@ -75,6 +75,8 @@ def float_array(x: object, name: str) -> np.ndarray:
     """``x`` as a float64 ndarray (lists and integer arrays are converted); non-numbers raise TypeError."""
     if isinstance(x, np.ndarray) and x.dtype == np.float64:
         return x
+    if isinstance(x, (np.ndarray, np.generic)) and np.iscomplexobj(x):  # NumPy would drop the imaginary part
+        raise TypeError(f"{name} must be an array of real numbers; got complex values")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:
