@@ -54,17 +54,12 @@ class Replay:
     def __init__(self, tmp: Path):
         self.work, self.venv = tmp / "checkout", tmp / "venv"
         self.work.mkdir()
-        self.env = {
-            "PATH": f"{self.venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin",
-            "HOME": str(tmp),
-            "GITHUB_REF_NAME": f"v{bp.__version__}",
-            # pip may use the machine's configured package index and cache, nothing else of this process.
-            **{k: v for k, v in os.environ.items() if k.startswith("PIP_") or k in ("LANG", "TMPDIR")},
-        }
-        for name in ("pip.conf", ".config/pip/pip.conf"):
-            if (Path.home() / name).exists():
-                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(Path.home() / name, tmp / name)
+        # The workflow's environment: this process's, less anything that would put other Python
+        # packages in reach, with the fresh venv's bin first on PATH (what setup-python does).
+        hidden = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV"}
+        self.env = {k: v for k, v in os.environ.items() if k not in hidden}
+        self.env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.env["GITHUB_REF_NAME"] = f"v{bp.__version__}"
 
     def step(self, step: dict, env: dict | None = None) -> subprocess.CompletedProcess:
         uses = step.get("uses", "")
