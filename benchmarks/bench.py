@@ -236,7 +236,10 @@ def environment() -> dict:
             {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")} for d in threadpool_info()
         ]
     except ImportError:
-        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        try:
+            config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        except TypeError:  # NumPy before 1.25 prints its configuration and cannot return it
+            config = {}
         info["blas"] = [{"name": config.get("name"), "version": config.get("version")}]
     return info
 
