@@ -140,6 +140,7 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
     passed = 0
     done = False
     started: dict | None = None
+    previous_failure: dict = {}
     for record in records:
         kind = record["kind"]
         if kind == "load_error":
@@ -156,10 +157,15 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
             if record["passed"]:
                 passed += 1
                 print(head + "pass, " + "; ".join(record["lines"]))
+            elif record["lines"] == previous_failure.get("lines") and record["lines"][0].startswith(
+                ("your", exercise.name)
+            ):
+                print(head + f"FAIL, as case {previous_failure['index'] + 1}")  # the same error: say it once
             else:
                 print(head + "FAIL")
                 for line in record["lines"]:
                     print(f"    {line}")
+                previous_failure = record
         elif kind == "done":
             done = True
     if timed_out:

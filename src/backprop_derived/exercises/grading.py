@@ -167,7 +167,10 @@ def check_outputs(exercise: Exercise, case: Case, result: object) -> CaseResult:
             )
         found = diagnose(exercise, case, name, got, exp)
         diagnoses += found
-        lines += [f"  diagnosis: {d}" for d in found] or ["  no known mistake matches these numbers"]
+        if found:
+            lines += [f"  diagnosis: {d}" for d in found]
+        elif got.shape == exp.shape:
+            lines.append("  no known mistake matches these numbers")
     if lines:
         return CaseResult(case.label, False, lines, diagnoses)
     numeric = exercise.numeric(case)
