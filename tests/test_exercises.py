@@ -21,8 +21,8 @@ import pytest
 
 import backprop_derived as bp
 from backprop_derived.exercises import EXERCISES, SITE_URL, get_exercise, grade
-from backprop_derived.exercises.__main__ import main
-from conftest import DOCS
+from backprop_derived.exercises.__main__ import DEFAULT_TIMEOUT, main
+from conftest import DOCS, ROOT
 
 LAYOUT_NAMES = [
     "softmax_vjp", "output_delta", "hidden_delta", "dense_batch_grads", "chain_rule_direct_term",
@@ -554,6 +554,14 @@ def write(folder: Path, name: str, source: str) -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(source), encoding="utf-8")
     return path
+
+
+def test_the_readme_says_what_the_commands_do():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exercises that grade you", 1)[1].split("\n## ", 1)[0]
+    assert len(EXERCISES) == 14 and section.startswith("\n\nFourteen exercises")
+    assert f"stopped\nafter {DEFAULT_TIMEOUT:g} seconds" in section
+    assert "python -m backprop_derived.exercises start softmax_vjp" in section
 
 
 def test_list_shows_every_exercise_with_its_page(capsys):
