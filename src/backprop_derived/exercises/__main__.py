@@ -31,9 +31,13 @@ def template(exercise: Exercise, check_path: str) -> str:
     """The file ``start`` writes: the signature, the shapes, the page's equation by its link, no body."""
     body = textwrap.dedent("    " + exercise.docstring).strip("\n")
     doc = "\n".join(f"    {line}" if line else "" for line in body.splitlines())
-    return f'''"""Exercise {exercise.name}: {exercise.statement}
+    statement = textwrap.fill(exercise.statement, width=99)
+    equation = textwrap.fill(f"The equation is {exercise.equation}, on the page", width=99)
+    return f'''"""Exercise {exercise.name}.
 
-The equation to implement is {exercise.equation}, on the page
+{statement}
+
+{equation}
 {exercise.url}
 
 Write the function below, then let the grader check it:
