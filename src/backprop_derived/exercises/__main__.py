@@ -14,13 +14,15 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 from ._base import Exercise
 from .catalog import EXERCISES, get_exercise
 
 PROG = "python -m backprop_derived.exercises"
-DEFAULT_TIMEOUT = 20.0
+DEFAULT_TIMEOUT = 20.0  # seconds for one step of the reader's code: importing the file, or one case
+STARTUP_LIMIT = 300.0  # seconds for the child's Python and NumPy to start, on however loaded a machine
 
 
 class UsageError(Exception):
@@ -99,13 +101,36 @@ def _which_exercise(path: Path, name: str | None) -> Exercise:
 
 
 def _records(results: Path) -> list[dict]:
+    """The child's records so far; a line it is still writing (no newline yet) waits for the next read."""
     if not results.exists():
         return []
-    return [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
+    complete = results.read_text(encoding="utf-8").split("\n")[:-1]
+    return [json.loads(line) for line in complete if line.strip()]
 
 
-def _show_output(*streams: str | bytes | None) -> None:
-    text = "".join(s.decode(errors="replace") if isinstance(s, bytes) else s for s in streams if s)
+def _run_child(command: list[str], cwd: Path, results: Path, timeout: float) -> tuple[bool, int | None, str]:
+    """Run the child; stop it when one step (importing the file, or one case) takes longer than ``timeout``.
+
+    The clock starts at each record the child writes, so Python's and NumPy's own start-up (bounded
+    by STARTUP_LIMIT) never counts against the reader's code. Returns (timed out, exit status, output).
+    """
+    out_path = results.with_name("output.txt")
+    with out_path.open("w", encoding="utf-8") as out:
+        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        seen, since, limit = 0, time.monotonic(), STARTUP_LIMIT
+        while child.poll() is None:
+            n = len(_records(results))
+            if n > seen:
+                seen, since, limit = n, time.monotonic(), timeout
+            elif time.monotonic() - since > limit:
+                child.kill()
+                child.wait()
+                return True, None, out_path.read_text(encoding="utf-8", errors="replace")
+            time.sleep(0.02)
+    return False, child.returncode, out_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _show_output(text: str) -> None:
     if text.strip():
         lines = text.rstrip().splitlines()
         print("Your file printed" + (f" (last 20 of {len(lines)} lines):" if len(lines) > 20 else ":"))
@@ -132,15 +157,9 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
             str(path.resolve()),
             str(results),
         ]
-        timed_out = False
-        try:
-            run = subprocess.run(command, cwd=path.resolve().parent, capture_output=True, text=True, timeout=timeout)
-            output: tuple[str | bytes | None, ...] = (run.stdout, run.stderr)
-            returncode: int | None = run.returncode
-        except subprocess.TimeoutExpired as expired:
-            timed_out, output, returncode = True, (expired.stdout, expired.stderr), None
+        timed_out, returncode, output = _run_child(command, path.resolve().parent, results, timeout)
         records = _records(results)
-    _show_output(*output)
+    _show_output(output)
     passed = 0
     done = False
     started: dict | None = None
@@ -153,7 +172,7 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
         if kind == "internal_error":
             print(f"The grader itself failed ({record['message']}); please report it.")
             return 1
-        if kind == "start":
+        if kind in ("loading", "start"):
             started = record
         elif kind == "case":
             started = None
@@ -173,11 +192,12 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
         elif kind == "done":
             done = True
     if timed_out:
-        where = (
-            f"case {started['index'] + 1} of {n_cases} ({started['label']})"
-            if started
-            else f"{path.name}, while it was imported,"
-        )
+        if started and started["kind"] == "start":
+            where = f"case {started['index'] + 1} of {n_cases} ({started['label']})"
+        elif started:
+            where = f"{path.name}, while it was imported,"
+        else:
+            where = "The grader, starting up,"
         print(
             f"{where} did not finish within {timeout:g} s: an endless loop? The check stopped it "
             f"(--timeout SECONDS sets the limit)."
@@ -209,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=float,
         default=DEFAULT_TIMEOUT,
-        help=f"stop the check after this long (default {DEFAULT_TIMEOUT:g})",
+        help=f"stop a case (or the file's import) after this long (default {DEFAULT_TIMEOUT:g})",
     )
     return p
 

@@ -63,11 +63,13 @@ def main(argv: list[str]) -> int:
         from .grading import CaseResult, run_case
 
         exercise = get_exercise(name)
+        _write(results_path, {"kind": "loading"})  # the parent's clock for the reader's code starts here
         fn = load(Path(file), exercise.function)
         if isinstance(fn, str):
             _write(results_path, {"kind": "load_error", "message": fn})
             return 0
-        for index, case in enumerate(exercise.cases()):
+        cases = exercise.cases()
+        for index, case in enumerate(cases):
             _write(results_path, {"kind": "start", "index": index, "label": case.label})
             try:
                 result = run_case(exercise, case, fn, file)

@@ -63,7 +63,7 @@ def _jvp_mistake(kind: str) -> Callable[..., np.ndarray]:
 JVP_DENSE = Exercise(
     name="jvp_dense",
     statement="Forward mode: the Jacobian-vector product of a two-layer tanh network, carried forward with x.",
-    page="autodiff/forward-reverse.md",
+    page="autodiff/forward-reverse.md#exercises",
     params=("x", "v", "W1", "b1", "W2", "b2"),
     outputs=("y_dot",),
     docstring="""Return the Jacobian-vector product J v of f(x) = tanh(x W1^T + b1) W2^T + b2, row by row.
@@ -74,7 +74,7 @@ JVP_DENSE = Exercise(
     x: (m, n0) inputs, v: (m, n0) the tangent (direction) for each row
     W1: (n1, n0), b1: (n1,), W2: (n2, n1), b2: (n2,)
     returns y_dot: (m, n2)""",
-    equation="the forward-mode product J v",
+    equation='the forward-mode pass of exercise 2 under "Exercises"',
     reference=_jvp_dense,
     numeric=_jvp_numeric,
     cases=_jvp_cases,
@@ -128,7 +128,7 @@ def _hvp_numeric(case: Case) -> tuple[np.ndarray, ...]:
 HVP_QUADRATIC = Exercise(
     name="hvp_quadratic",
     statement="Second derivatives: the Hessian-vector product of C(w) = w A w^T / 2 + b w^T, A not symmetric.",
-    page="autodiff/second-derivatives.md",
+    page="autodiff/second-derivatives.md#exercises",
     params=("A", "b", "w", "v"),
     outputs=("Hv",),
     docstring="""Return the Hessian-vector product of C(w) = (1/2) w A w^T + b w^T at w, along v.
@@ -138,7 +138,7 @@ HVP_QUADRATIC = Exercise(
 
     A: (n, n), b: (n,), w: (n,) the point, v: (n,) the direction
     returns Hv: (n,)""",
-    equation="the Hessian-vector product H v",
+    equation='the Hessian-vector product of exercise 1 under "Exercises"',
     reference=_hvp_quadratic,
     numeric=_hvp_numeric,
     cases=_hvp_cases,

@@ -24,7 +24,7 @@ def _forward(axis: int) -> Callable[..., np.ndarray]:
 
 
 def _dX(
-    dY: np.ndarray,
+    G: np.ndarray,
     X: np.ndarray,
     gamma: np.ndarray,
     eps: float,
@@ -34,7 +34,7 @@ def _dX(
 ) -> np.ndarray:
     """dC/dX through x_hat = (X - mu) / std, with either path through the statistics optionally left out."""
     xhat, std = _normalise(X, eps, axis)
-    dxhat = dY * gamma
+    dxhat = G * gamma
     out = dxhat.copy()
     if mean_path:  # X -> mu -> every x_hat of the same group
         out -= dxhat.mean(axis=axis, keepdims=True)
@@ -48,7 +48,7 @@ def _norm_cases(seeds: tuple[int, ...], shapes: tuple[tuple[int, int], ...]) -> 
     for seed, (m, n) in zip(seeds, shapes):
         rng = np.random.default_rng(seed)
         X = rng.normal(size=(m, n)) * rng.uniform(0.5, 3, size=n) + rng.normal(size=n)
-        inputs = {"dY": rng.normal(size=(m, n)), "X": X, "gamma": rng.uniform(0.5, 2, size=n), "eps": 1e-5}
+        inputs = {"G": rng.normal(size=(m, n)), "X": X, "gamma": rng.uniform(0.5, 2, size=n), "eps": 1e-5}
         cases.append(
             Case(
                 f"m={m}, n={n}, seed {seed}",
@@ -63,22 +63,22 @@ def _norm_cases(seeds: tuple[int, ...], shapes: tuple[tuple[int, int], ...]) -> 
 def _numeric(axis: int) -> Callable[[Case], tuple[np.ndarray, ...]]:
     def numeric(case: Case) -> tuple[np.ndarray, ...]:
         at = {k: case.inputs[k] for k in ("X", "gamma", "eps")} | {"beta": case.hidden["beta"]}
-        return vjp_numeric(_forward(axis), case.inputs["dY"], at, ("X", "gamma", "beta"))
+        return vjp_numeric(_forward(axis), case.inputs["G"], at, ("X", "gamma", "beta"))
 
     return numeric
 
 
-def _batchnorm(dY: np.ndarray, X: np.ndarray, gamma: np.ndarray, eps: float) -> Arrays3:
+def _batchnorm(G: np.ndarray, X: np.ndarray, gamma: np.ndarray, eps: float) -> Arrays3:
     xhat, _ = _normalise(X, eps, 0)
-    return _dX(dY, X, gamma, eps, 0), (dY * xhat).sum(axis=0), dY.sum(axis=0)
+    return _dX(G, X, gamma, eps, 0), (G * xhat).sum(axis=0), G.sum(axis=0)
 
 
-def _layernorm(dY: np.ndarray, X: np.ndarray, gamma: np.ndarray, eps: float) -> Arrays3:
+def _layernorm(G: np.ndarray, X: np.ndarray, gamma: np.ndarray, eps: float) -> Arrays3:
     xhat, _ = _normalise(X, eps, 1)
-    return _dX(dY, X, gamma, eps, 1), (dY * xhat).sum(axis=0), dY.sum(axis=0)
+    return _dX(G, X, gamma, eps, 1), (G * xhat).sum(axis=0), G.sum(axis=0)
 
 
-_SHAPES = """dY: (m, n) dC/dY, the gradient arriving at the layer's output
+_SHAPES = """G: (m, n) dC/dY, the gradient arriving at the layer's output
     X: (m, n) the layer's input, one row per observation
     gamma: (n,) the scale; eps: the float added to the variance
     returns dX: (m, n), dgamma: (n,), dbeta: (n,)"""
@@ -86,8 +86,8 @@ _SHAPES = """dY: (m, n) dC/dY, the gradient arriving at the layer's output
 BATCHNORM_BACKWARD = Exercise(
     name="batchnorm_backward",
     statement="Batch normalisation's backward pass: dX through the batch's mean and variance, dgamma and dbeta.",
-    page="beyond/batch-norm.md",
-    params=("dY", "X", "gamma", "eps"),
+    page="beyond/batch-norm.md#result",
+    params=("G", "X", "gamma", "eps"),
     outputs=("dX", "dgamma", "dbeta"),
     docstring=f"""Return (dX, dgamma, dbeta) for batch normalisation in training mode.
 
@@ -95,7 +95,7 @@ BATCHNORM_BACKWARD = Exercise(
     x_hat = (X - mu) / sqrt(var + eps), Y = gamma * x_hat + beta.
 
     {_SHAPES}""",
-    equation="the page's backward pass (every x moves its column's mean and variance)",
+    equation='(BN4), under "The result in matrix form"',
     reference=_batchnorm,
     numeric=_numeric(0),
     cases=lambda: _norm_cases((19, 20, 21), ((5, 3), (4, 6), (8, 2))),
@@ -104,50 +104,50 @@ BATCHNORM_BACKWARD = Exercise(
             "dX",
             "a path is missing: the mean path. Each x also moves its column's mean mu, which moves every "
             "x_hat of the column: it adds -mean(dC/dx_hat) / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 0, mean_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, mean_path=False),
         ),
         Mistake(
             "dX",
             "a path is missing: the variance path. Each x also moves its column's variance, which "
             "rescales every x_hat of the column: it adds -x_hat * mean(dC/dx_hat * x_hat) / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 0, variance_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, variance_path=False),
         ),
         Mistake(
             "dX",
             "the mean and the variance were treated as constants: both paths through the batch "
             "statistics are missing, leaving dC/dx_hat / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 0, mean_path=False, variance_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, mean_path=False, variance_path=False),
         ),
         Mistake(
             "dX",
             "wrong axis: the statistics were taken over axis 1 (the features of each row), which is "
             "layer normalisation; batch normalisation averages over axis 0, the batch",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 1),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1),
         ),
         Mistake(
             "dX",
             "the factor gamma is missing: dC/dx_hat = dC/dY * gamma",
-            lambda dY, X, gamma, eps: _dX(dY, X, np.ones_like(gamma), eps, 0),
+            lambda G, X, gamma, eps: _dX(G, X, np.ones_like(gamma), eps, 0),
         ),
         Mistake(
             "dgamma",
             "dgamma needs x_hat: dC/dgamma_j = sum_r dC/dY[r, j] * x_hat[r, j]",
-            lambda dY, X, gamma, eps: dY.sum(axis=0),
+            lambda G, X, gamma, eps: G.sum(axis=0),
         ),
         Mistake(
             "dgamma",
             "wrong axis summed: dgamma sums over the batch (axis 0), one entry per feature",
-            lambda dY, X, gamma, eps: (dY * _normalise(X, eps, 0)[0]).sum(axis=1),
+            lambda G, X, gamma, eps: (G * _normalise(X, eps, 0)[0]).sum(axis=1),
         ),
         Mistake(
             "dbeta",
             "off by a factor m = {m}: a mean over the batch where the sum belongs",
-            lambda dY, X, gamma, eps: dY.mean(axis=0),
+            lambda G, X, gamma, eps: G.mean(axis=0),
         ),
         Mistake(
             "dbeta",
             "wrong axis summed: dbeta sums over the batch (axis 0), one entry per feature",
-            lambda dY, X, gamma, eps: dY.sum(axis=1),
+            lambda G, X, gamma, eps: G.sum(axis=1),
         ),
     ),
 )
@@ -155,8 +155,8 @@ BATCHNORM_BACKWARD = Exercise(
 LAYERNORM_BACKWARD = Exercise(
     name="layernorm_backward",
     statement="Layer normalisation's backward pass: dX through each row's mean and variance, dgamma and dbeta.",
-    page="beyond/layer-norm.md",
-    params=("dY", "X", "gamma", "eps"),
+    page="beyond/layer-norm.md#result",
+    params=("G", "X", "gamma", "eps"),
     outputs=("dX", "dgamma", "dbeta"),
     docstring=f"""Return (dX, dgamma, dbeta) for layer normalisation.
 
@@ -164,7 +164,7 @@ LAYERNORM_BACKWARD = Exercise(
     x_hat = (X - mu) / sqrt(var + eps) row by row, Y = gamma * x_hat + beta.
 
     {_SHAPES}""",
-    equation="the page's backward pass (every x moves its row's mean and variance)",
+    equation='(LN3), under "The result in matrix form"',
     reference=_layernorm,
     numeric=_numeric(1),
     cases=lambda: _norm_cases((22, 23, 24), ((3, 5), (6, 4), (2, 7))),
@@ -173,46 +173,46 @@ LAYERNORM_BACKWARD = Exercise(
             "dX",
             "a path is missing: the mean path. Each x also moves its row's mean, which moves every "
             "x_hat of the row: it adds -mean(dC/dx_hat) / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 1, mean_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, mean_path=False),
         ),
         Mistake(
             "dX",
             "a path is missing: the variance path. Each x also moves its row's variance, which "
             "rescales every x_hat of the row: it adds -x_hat * mean(dC/dx_hat * x_hat) / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 1, variance_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, variance_path=False),
         ),
         Mistake(
             "dX",
             "the mean and the variance were treated as constants: both paths through the row's "
             "statistics are missing, leaving dC/dx_hat / std",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 1, mean_path=False, variance_path=False),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, mean_path=False, variance_path=False),
         ),
         Mistake(
             "dX",
             "wrong axis: the statistics were taken over axis 0 (the batch), which is batch "
             "normalisation; layer normalisation averages over axis 1, the features of each row",
-            lambda dY, X, gamma, eps: _dX(dY, X, gamma, eps, 0),
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0),
         ),
         Mistake(
             "dgamma",
             "wrong axis summed: dgamma sums over the batch (axis 0), one entry per feature, "
             "even though the statistics are per row",
-            lambda dY, X, gamma, eps: (dY * _normalise(X, eps, 1)[0]).sum(axis=1),
+            lambda G, X, gamma, eps: (G * _normalise(X, eps, 1)[0]).sum(axis=1),
         ),
         Mistake(
             "dgamma",
             "dgamma needs x_hat: dC/dgamma_j = sum_r dC/dY[r, j] * x_hat[r, j]",
-            lambda dY, X, gamma, eps: dY.sum(axis=0),
+            lambda G, X, gamma, eps: G.sum(axis=0),
         ),
         Mistake(
             "dbeta",
             "off by a factor m = {m}: a mean over the batch where the sum belongs",
-            lambda dY, X, gamma, eps: dY.mean(axis=0),
+            lambda G, X, gamma, eps: G.mean(axis=0),
         ),
         Mistake(
             "dbeta",
             "wrong axis summed: dbeta sums over the batch (axis 0), one entry per feature",
-            lambda dY, X, gamma, eps: dY.sum(axis=1),
+            lambda G, X, gamma, eps: G.sum(axis=1),
         ),
     ),
 )
