@@ -629,11 +629,11 @@ def test_check_passes_a_right_file_and_diagnoses_a_wrong_one(tmp_path, capsys):
     assert code == 0 and "All 3 cases pass" in out and "computing" in out
     assert out.count(": pass, relative error against central differences") == 3
 
-    wrong = write(tmp_path, "dense_batch_grads.py", """\
+    wrong = write(tmp_path, "attempt.py", """\
         def dense_batch_grads(delta, a_prev):
             return a_prev.T @ delta, delta.sum(axis=0)
     """)  # fmt: skip
-    code, out, _ = run_cli(capsys, "check", str(wrong))
+    code, out, _ = run_cli(capsys, "check", str(wrong), "--exercise", "dense_batch_grads")
     assert code == 1 and "0 of 3 cases pass" in out
     assert "dW has shape (5, 3); expected (3, 5)" in out and "diagnosis: transposed" in out
 

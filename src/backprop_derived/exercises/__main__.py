@@ -215,7 +215,7 @@ def cmd_check(file: str, name: str | None, timeout: float) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description="Exercises that grade your backward passes.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="every exercise, with its page and a one-line statement")
     start = sub.add_parser("start", help="write NAME.py, the function to complete")
     start.add_argument("name", metavar="NAME")
@@ -236,6 +236,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command is None:  # no command: say what the commands are
+        parser().print_help()
+        return 0
     try:
         if args.command == "list":
             return cmd_list()
