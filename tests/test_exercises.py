@@ -537,6 +537,28 @@ def test_a_wrong_type_or_shape_gets_a_message(result, message):
     assert not first.passed and message in "\n".join(first.lines)
 
 
+def not_written(delta_next, W_next, z):
+    raise NotImplementedError
+
+
+def transposed_crash(delta_next, W_next, z):
+    return delta_next @ W_next.T
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (not_written, "hidden_delta is not written yet (it raises NotImplementedError)"),
+        (transposed_crash, "your function raised ValueError: matmul: "),
+        (transposed_crash, "(compare each array's shape with the docstring: a transposed matrix often"),
+        (lambda delta_next, W_next, z: "delta", "returned a str; expected one NumPy array, delta (4, 5)"),
+    ],
+)
+def test_a_function_that_raises_or_returns_a_str_gets_a_message(function, message):
+    first = next(grade(get_exercise("hidden_delta"), function))
+    assert not first.passed and message in first.lines[0], first.lines
+
+
 def test_a_backward_pass_with_three_outputs_must_return_three_arrays():
     first = next(grade(get_exercise("batchnorm_backward"), lambda dY, X, gamma, eps: dY))
     assert "returned an array of dtype float64; expected a tuple of 3 NumPy arrays" in first.lines[0]
@@ -645,9 +667,6 @@ def test_check_passes_a_right_file_and_diagnoses_a_wrong_one(tmp_path, capsys):
         ("import no_such_module\n", "could not be imported: ModuleNotFoundError: No module named 'no_such_module'"),
         ("raise RuntimeError('oops')\n", "raised RuntimeError while it was imported: oops, at line 1"),
         ("def hidden_deltaa(delta_next, W_next, z):\n    return z\n", "defines no function named hidden_delta"),
-        ("def hidden_delta(delta_next, W_next, z):\n    raise NotImplementedError\n", "is not written yet"),
-        ("def hidden_delta(delta_next, W_next, z):\n    return delta_next @ W_next.T\n", "a transposed matrix often"),
-        ("def hidden_delta(delta_next, W_next, z):\n    return 'delta'\n", "returned a str; expected one NumPy array"),
         ("def hidden_delta(delta_next, W_next, z):\n    import sys; sys.exit(3)\n", "your function raised SystemExit"),
     ],
 )
