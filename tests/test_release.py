@@ -139,3 +139,29 @@ def test_the_wheel_alone_runs_the_readme_example(replay, tmp_path):
     result = _run([str(python), "-I", "-c", example], cwd=work)
     installed = Path(result.stdout.strip().splitlines()[-1])
     assert installed.is_relative_to(venv) and not installed.is_relative_to(ROOT)
+
+
+def test_the_wheel_alone_runs_the_exercises(dist, tmp_path):
+    """A reader's first session with the graded exercises, from the wheel in a fresh environment:
+    list, start, check the untouched file (it fails and says why), check a right answer (exit 0)."""
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    wheel = next(dist.glob("*.whl"))
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    command = [str(venv / "bin" / "backprop-exercises")]  # the console script
+    listed = _run([*command, "list"], cwd=work).stdout
+    assert "softmax_vjp" in listed and "rnn_bptt" in listed and "https://" in listed
+    _run([*command, "start", "softmax_vjp"], cwd=work)
+    untouched = subprocess.run([*command, "check", "softmax_vjp.py"], cwd=work, capture_output=True, text=True,
+                               timeout=120)  # fmt: skip
+    assert untouched.returncode == 1 and "softmax_vjp is not written yet" in untouched.stdout, untouched
+    answer = work / "softmax_vjp.py"
+    answer.write_text(answer.read_text(encoding="utf-8").replace(
+        'raise NotImplementedError("write softmax_vjp here")', "return a * (g - (g * a).sum(axis=1, keepdims=True))"
+    ), encoding="utf-8")  # fmt: skip
+    # -I: isolated mode, so the source tree cannot reach sys.path; python -m, the other way in.
+    passed = _run([str(venv / "bin" / "python"), "-I", "-m", "backprop_derived.exercises", "check", str(answer)],
+                  cwd=work)  # fmt: skip
+    assert "All 3 cases pass" in passed.stdout and "Traceback" not in passed.stdout + passed.stderr
