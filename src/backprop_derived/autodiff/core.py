@@ -435,7 +435,8 @@ class Operation:
                 raise TypeError(f"{self.name}: input {k} must be a Tensor; got {type(t).__name__}")
         self.inputs = inputs
         self.input_data = tuple(t._data for t in inputs)
-        data = np.asarray(self.value(*self.input_data), dtype=np.float64)
+        with np.errstate(all="ignore"):  # an overflow is refused just below, in our words
+            data = np.asarray(self.value(*self.input_data), dtype=np.float64)
         if not np.isfinite(data).all():
             raise ValueError(
                 f"{self.name} gave inf or NaN for finite inputs (an overflow, or an argument outside its domain); "

@@ -160,7 +160,7 @@ class Pow(Operation):
 
     def value(self, x):
         if self.p != int(self.p) and np.any(x < 0):
-            raise ValueError(f"** {self.p} needs non-negative entries; got a minimum of {x.min()!r}")
+            raise ValueError(f"** {self.p} needs non-negative entries; got a minimum of {float(x.min())!r}")
         if self.p < 0 and np.any(x == 0):
             raise ValueError(f"** {self.p} of a Tensor with zero entries")
         return x**self.p
@@ -388,7 +388,7 @@ class Exp(Operation):
         with np.errstate(over="ignore"):
             e = np.exp(x)
         if not np.isfinite(e).all():
-            raise ValueError(f"exp overflows float64 above 709.78; got an entry of {x.max()!r}")
+            raise ValueError(f"exp overflows float64 above 709.78; got an entry of {float(x.max())!r}")
         return e
 
     def jvp(self, dx):
@@ -403,7 +403,7 @@ class Log(Operation):
 
     def value(self, x):
         if not np.all(x > 0):
-            raise ValueError(f"log needs positive entries; got a minimum of {x.min()!r}")
+            raise ValueError(f"log needs positive entries; got a minimum of {float(x.min())!r}")
         return np.log(x)
 
     def jvp(self, dx):
@@ -421,7 +421,7 @@ class Sqrt(Operation):
     def value(self, x):
         if not np.all(x > 0):
             raise ValueError(
-                f"sqrt needs positive entries (its derivative is infinite at 0); got a minimum of {x.min()!r}"
+                f"sqrt needs positive entries (its derivative is infinite at 0); got a minimum of {float(x.min())!r}"
             )
         return np.sqrt(x)
 
