@@ -20,7 +20,7 @@ Examples
 array([[3., 4.]])
 """
 
-from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to
+from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to, topological_order
 from .functional import checkpoint, grad, hvp, jvp, vjp
 from .ops import activation, softmax_cross_entropy
 
@@ -37,5 +37,6 @@ __all__ = [
     "no_grad",
     "softmax_cross_entropy",
     "sum_to",
+    "topological_order",
     "vjp",
 ]

@@ -286,6 +286,12 @@ class Tensor:
     def sqrt(self) -> Tensor:
         return ops.Sqrt()(self)
 
+    def sin(self) -> Tensor:
+        return ops.Sin()(self)
+
+    def cos(self) -> Tensor:
+        return ops.Cos()(self)
+
     def activation(self, name: str) -> Tensor:
         """The registered activation called ``name`` (``bp.register_activation``), e.g. ``"relu"``."""
         return ops.activation(self, name)
@@ -342,12 +348,15 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Set ``grad`` back to ``None`` on this tensor and on every tensor it was computed from."""
-        for node in _graph(self):
+        for node in topological_order(self):
             node.grad = None
 
 
-def _graph(root: Tensor) -> list[Tensor]:
-    """The tensors that need a gradient, each after all of its inputs (iterative: no depth limit)."""
+def topological_order(root: Tensor) -> list[Tensor]:
+    """The recorded tensors ``root`` depends on (those requiring a gradient), each after all of its inputs.
+
+    Its reverse is the order of the backward pass. Iterative, so there is no depth limit.
+    """
     order: list[Tensor] = []
     seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
@@ -369,7 +378,7 @@ def backpropagate(root: Tensor, seed: Tensor) -> dict[Tensor, Tensor]:
     ``seed`` is ``dC/d(root)``. Returns a dict from tensor to its cotangent, as a Tensor: if the
     seed and the recorded tensors carry tangents, the cotangents carry theirs (forward-over-reverse).
     """
-    order = _graph(root)
+    order = topological_order(root)
     cotangents: dict[Tensor, Tensor] = {root: seed}
     with no_grad():  # the backward pass is not itself recorded
         for node in reversed(order):  # every consumer of a node comes before the node itself
@@ -475,6 +484,10 @@ class Operation:
                     f"the output of {self.name} (a Tensor of shape {out.shape}) was modified after the forward "
                     "pass; its gradient needs the old value"
                 )
+
+    def has_tangent(self, i: int) -> bool:
+        """Whether input ``i`` carries a tangent (its ``jvp`` argument is zeros otherwise): lets a JVP skip work."""
+        return self.inputs[i].tangent is not None
 
     def no_second_derivative(self, what: str) -> None:
         """Raise if forward mode runs through this VJP (``hvp``), which is written in NumPy only."""

@@ -184,9 +184,11 @@ class MatMul(Operation):
             raise ValueError(f"@ needs matrices of shapes (m, k) and (k, n); got {A.shape} and {B.shape}")
         return A @ B
 
-    def jvp(self, dA, dB):
+    def jvp(self, dA, dB):  # d(AB) = dA B + A dB; a product with a zero tangent is skipped
         A, B = self.input_data
-        return dA @ B + A @ dB
+        if not self.has_tangent(1):
+            return dA @ B
+        return A @ dB if not self.has_tangent(0) else dA @ B + A @ dB
 
     def vjp(self, g, i):
         A, B = self.inputs
@@ -396,6 +398,32 @@ class Exp(Operation):
 
     def vjp(self, g, i):
         return g * self.output
+
+
+class Sin(Operation):
+    name = "sin"
+
+    def value(self, x):
+        return np.sin(x)
+
+    def jvp(self, dx):
+        return np.cos(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return g * self.inputs[0].cos()
+
+
+class Cos(Operation):
+    name = "cos"
+
+    def value(self, x):
+        return np.cos(x)
+
+    def jvp(self, dx):
+        return -np.sin(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return -(g * self.inputs[0].sin())
 
 
 class Log(Operation):
