@@ -368,7 +368,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
             seen.add(id(node))
             stack.append((node, True))
             if node._op is not None:
-                stack.extend((t, False) for t in node._op.inputs)
+                stack.extend((t, False) for t in reversed(node._op.inputs))  # first input first
     return order
 
 

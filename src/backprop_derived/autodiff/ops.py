@@ -184,11 +184,11 @@ class MatMul(Operation):
             raise ValueError(f"@ needs matrices of shapes (m, k) and (k, n); got {A.shape} and {B.shape}")
         return A @ B
 
-    def jvp(self, dA, dB):  # d(AB) = dA B + A dB; a product with a zero tangent is skipped
+    def jvp(self, dA, dB):  # d(AB) = dA B + A dB: two products like the value's; one with no tangent is skipped
         A, B = self.input_data
         if not self.has_tangent(1):
-            return dA @ B
-        return A @ dB if not self.has_tangent(0) else dA @ B + A @ dB
+            return self.value(dA, B)
+        return self.value(A, dB) if not self.has_tangent(0) else self.value(dA, B) + self.value(A, dB)
 
     def vjp(self, g, i):
         A, B = self.inputs
