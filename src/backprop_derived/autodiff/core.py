@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from numbers import Real
 from typing import Any, ClassVar, Union
 
@@ -372,18 +372,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backpropagate(root: Tensor, seed: Tensor) -> dict[Tensor, Tensor]:
+def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = None) -> dict[Tensor, Tensor]:
     """Reverse mode: the cotangent of every tensor ``root`` depends on (that requires a gradient).
 
     ``seed`` is ``dC/d(root)``. Returns a dict from tensor to its cotangent, as a Tensor: if the
     seed and the recorded tensors carry tangents, the cotangents carry theirs (forward-over-reverse).
+    With ``keep``, only those tensors' cotangents are returned, and every other one is dropped as
+    soon as it has been passed on, so the backward pass holds only its frontier.
     """
     order = topological_order(root)
+    kept = None if keep is None else {id(t) for t in keep}
     cotangents: dict[Tensor, Tensor] = {root: seed}
     with no_grad():  # the backward pass is not itself recorded
         for node in reversed(order):  # every consumer of a node comes before the node itself
             op = node._op
-            g = cotangents.get(node)
+            g = cotangents.get(node) if kept is None or id(node) in kept else cotangents.pop(node, None)
             if op is None or g is None:
                 continue
             op.check_versions()
