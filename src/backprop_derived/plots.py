@@ -618,9 +618,9 @@ def draw_autodiff_graph(
         return f"{n} {word}" + ("" if n == 1 else "s")
 
     fig.caption = (
-        f"{count(n_ops, 'recorded operation')}, {'1 leaf' if len(leaves) == 1 else f'{len(leaves)} leaves'} "
-        "that require a gradient "
-        f"and {count(len(constants), 'constant')}; "
+        f"{count(n_ops, 'recorded operation')}, "
+        + ("1 leaf that requires a gradient " if len(leaves) == 1 else f"{len(leaves)} leaves that require a gradient ")
+        + f"and {count(len(constants), 'constant')}; "
         + (
             f"tensors with more than one consumer: {', '.join(shared_names)}."
             if shared_names
