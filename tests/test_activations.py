@@ -210,6 +210,6 @@ def test_unregister_leaves_the_registry_as_it_was():
     before = dict(ACTIVATIONS)
     act = bp.register_activation(SiLU())
     assert bp.unregister_activation("silu_test") is act
-    assert ACTIVATIONS == before
+    assert before == ACTIVATIONS
     with pytest.raises(ValueError, match="unknown activation 'silu_test'"):
         bp.unregister_activation("silu_test")
