@@ -174,6 +174,11 @@ class Tensor:
         arr = np.asarray(value, dtype=np.float64)
         if arr.shape != self._data.shape:
             raise ValueError(f"data must keep its shape {self._data.shape}; got shape {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError(
+                "data contains NaN or inf after the assignment (a diverging update?); "
+                "a Tensor holds finite numbers only"
+            )
         self._data = arr
         self._version += 1  # operations that saved the old value will refuse to run backward
 
