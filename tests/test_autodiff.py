@@ -314,3 +314,34 @@ def test_log_of_non_positive_and_bad_targets():
         softmax_cross_entropy(z, np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"logits must have shape \(m, n\)"):
         softmax_cross_entropy(Tensor(np.zeros(3)), np.eye(3)[:1])
+
+
+def test_reusing_an_operation_instance_is_refused():
+    """A second application would silently rewrite the first one's graph (sin(a) + sin(b) gave cos 2 twice)."""
+    from backprop_derived.autodiff import ops
+
+    sin = ops.Sin()
+    a, b = Tensor(1.0, requires_grad=True), Tensor(2.0, requires_grad=True)
+    sin(a)
+    with pytest.raises(RuntimeError, match="already applied once"):
+        sin(b)
+    C = ops.Sin()(a) + ops.Sin()(b)  # one instance per application: the right gradients
+    C.backward()
+    assert a.grad == pytest.approx(np.cos(1.0), rel=1e-15) and b.grad == pytest.approx(np.cos(2.0), rel=1e-15)
+
+
+def test_non_finite_tangents_are_refused_and_x_to_the_zero_has_derivative_zero():
+    from backprop_derived.autodiff import jvp
+
+    value, tangent = jvp(lambda x: x**0.0, [[0.0, 3.0]], [[1.0, 1.0]])
+    np.testing.assert_array_equal(tangent, [0.0, 0.0])  # x ** 0 = 1 for every x, also at 0
+    x = Tensor([[0.0, 3.0]], requires_grad=True)
+    (x**0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"\*\* 0.5 has no derivative at 0"):
+        jvp(lambda x: x**0.5, [[0.0]], [[1.0]])
+    with pytest.raises(ValueError, match=r"\*\* 0.5 has no derivative at 0"):
+        (Tensor([[0.0]], requires_grad=True) ** 0.5).sum().backward()
+    # The framework's own check, for an operation whose JVP gives inf: log at a tiny x with a huge tangent.
+    with pytest.raises(ValueError, match="inf or NaN tangent"):
+        jvp(lambda x: x.log(), [[1e-300]], [[1e300]])

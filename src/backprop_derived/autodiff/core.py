@@ -33,7 +33,8 @@ The framework does the rest, so a rule never repeats it:
 * it sums a cotangent back to its input's shape when the input was broadcast (a bias ``(n,)`` over
   ``m`` rows gets the sum of the ``m`` rows: ``sum_to``);
 * it adds the cotangents of a tensor used by several consumers (the sum over paths);
-* it refuses a non-finite result, naming the operation (no NaN passed on);
+* it refuses a non-finite result or tangent, naming the operation (no NaN passed on);
+* it refuses a second application of one instance (each instance records one application);
 * it records each saved tensor's version, and ``backward()`` raises if one was modified since.
 
 Set ``saves_inputs = False`` when ``vjp`` does not read the inputs' values (``+``, ``sum``,
@@ -44,8 +45,8 @@ A rule whose VJP can only be written in NumPy wraps its array with ``constant(ar
 cannot run through it, so ``hvp`` through that operation raises an error naming it. Call
 ``self.no_second_derivative(what)`` in ``vjp`` for that case (see ``ops.Activation``).
 
-Other modules add operations the same way (``autodiff/norm.py``, ``autodiff/conv.py``,
-``autodiff/sequence.py``) and export a function that applies them, e.g.
+Other modules of the package add operations the same way (after the branches that add them are
+merged: ``autodiff/norm.py``, ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a function that applies them, e.g.
 ``def batch_norm(x, gamma, beta): return BatchNorm()(x, gamma, beta)``.
 """
 
@@ -469,6 +470,13 @@ class Operation:
         for k, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"{self.name}: input {k} must be a Tensor; got {type(t).__name__}")
+        if "inputs" in self.__dict__:
+            # A second application would overwrite the first one's inputs and output, silently
+            # changing the gradient of every graph that recorded the first: refuse it instead.
+            raise RuntimeError(
+                f"this {self.name} operation was already applied once; an Operation instance records "
+                f"one application, so make a new instance for each call ({type(self).__name__}(...))"
+            )
         self.inputs = inputs
         self.input_data = tuple(t._data for t in inputs)
         with np.errstate(all="ignore"):  # an overflow is refused just below, in our words
@@ -483,7 +491,13 @@ class Operation:
         self._output: Any = None
         if any(t.tangent is not None for t in inputs):
             tangents = [t.tangent if t.tangent is not None else np.zeros(t.shape) for t in inputs]
-            dout = np.asarray(self.jvp(*tangents), dtype=np.float64)
+            with np.errstate(all="ignore"):  # a non-finite tangent is refused just below, in our words
+                dout = np.asarray(self.jvp(*tangents), dtype=np.float64)
+            if not np.isfinite(dout).all():
+                raise ValueError(
+                    f"{self.name} gave an inf or NaN tangent for finite inputs and tangents (the derivative "
+                    f"does not exist there, e.g. a square root at 0); input shapes {[t.shape for t in inputs]}"
+                )
             if dout.shape != data.shape:
                 dout = np.broadcast_to(dout, data.shape).copy()
             out.tangent = dout

@@ -166,11 +166,19 @@ class Pow(Operation):
         return x**self.p
 
     def jvp(self, dx):
+        if self.p == 0:  # x ** 0 is the constant 1, also at x = 0 (where x ** -1 is not defined)
+            return np.zeros_like(dx)
         (x,) = self.input_data
+        if self.p < 1 and np.any(x == 0):
+            raise ValueError(f"** {self.p} has no derivative at 0; the input has {int(np.sum(x == 0))} zero entries")
         return self.p * x ** (self.p - 1) * dx
 
     def vjp(self, g, i):
         (x,) = self.inputs
+        if self.p == 0:
+            return g * 0.0
+        if self.p < 1 and np.any(x.data == 0):
+            raise ValueError(f"** {self.p} has no derivative at 0; the input has {int(np.sum(x.data == 0))} zero entries")
         return g * (x ** (self.p - 1) * self.p) if self.p != 1 else g
 
 
