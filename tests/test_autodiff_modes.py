@@ -324,3 +324,21 @@ def test_the_committed_engine_benchmark_meets_the_bounds_and_fills_the_page():
     assert f"{results['time_ratio']:.2f} times as long" in filled
     with pytest.raises(Exception, match="unknown engine value 'speed'"):
         hook.fill("<!-- engine:speed -->", hook.values(results))
+
+
+def test_hvp_through_indexing_broadcasting_and_reductions_against_differences_of_grad():
+    """The internal operations (ScatterAdd, BroadcastTo, SumTo) have JVPs that run only under hvp."""
+    rng = np.random.default_rng(5)
+    W, b, v_W, v_b = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(3, 4)), rng.normal(size=4)
+
+    def f(W, b):
+        rows = W[np.array([0, 2, 2, 1])] + b  # indexing with a repeat (ScatterAdd), a broadcast bias
+        centred = rows - rows.mean(axis=1, keepdims=True)  # keepdims broadcasts back (BroadcastTo, SumTo)
+        return (centred.sin() ** 2).sum() + rows.max(axis=0).sum() * 0.5
+
+    HW, Hb = hvp(f, [W, b], [v_W, v_b])
+    h = 1e-5
+    plus = [grad(f, k)(W + h * v_W, b + h * v_b) for k in (0, 1)]
+    minus = [grad(f, k)(W - h * v_W, b - h * v_b) for k in (0, 1)]
+    np.testing.assert_allclose(HW, (plus[0] - minus[0]) / (2 * h), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(Hb, (plus[1] - minus[1]) / (2 * h), rtol=1e-6, atol=1e-9)

@@ -4,8 +4,13 @@ For each operation ``f`` with inputs ``x_i``, tangents ``v_i`` and an output cot
 
 * forward mode: ``jvp(f, x, v)`` equals ``sum_i J_i v_i`` with ``J_i`` from central differences;
 * reverse mode: the pullback's ``u^T J_i`` equals the same central-difference ``J_i`` transposed;
-* adjoint identity: ``<u, J v> = sum_i <J_i^T u, v_i>``, which ties a JVP rule to its VJP rule and
-  catches a transposed or mis-scaled rule without any finite difference.
+* adjoint identity: ``<u, J v> = sum_i <J_i^T u, v_i>``, which ties a JVP rule to its VJP rule: it
+  catches a rule whose JVP and VJP disagree (a transposed VJP, one of the two mis-scaled) without
+  any finite difference, but not an error both share (the activations take both from one
+  ``derivative``): the central differences above catch those.
+
+The internal operations BroadcastTo, SumTo, ScatterAdd and Checkpoint are not listed here: their
+JVPs run only under ``hvp``, which tests/test_autodiff_modes.py checks against differences of ``grad``.
 
 Shapes are drawn by hypothesis, a bounded number of examples (derandomised, so every run is the same).
 """
