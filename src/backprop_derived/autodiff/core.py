@@ -140,8 +140,9 @@ class Tensor:
         part); ``jvp`` sets it on the inputs and every operation propagates it.
 
     Memory: every recorded result keeps the operation that made it, and the operation keeps its
-    input tensors, so the whole graph stays alive as long as the result does; that is what reverse
-    mode must store (see ``checkpoint`` for the trade against recomputation).
+    input tensors, so the whole graph, every array of the forward pass, stays alive as long as the
+    result does, whether or not a VJP reads it. That is more than reverse mode must store (the
+    memory page counts both; see ``checkpoint`` for the trade against recomputation).
     """
 
     __array_ufunc__ = None  # `ndarray * Tensor` must not turn into an object array: refuse it instead

@@ -94,8 +94,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
 
     The inputs carry ``v`` as their tangent through the forward pass, and the backward pass is made
     of engine operations, so every cotangent carries its own tangent: the directional derivative of
-    the gradient along ``v``, which is ``H v``. One forward and one backward pass, both doubled in
-    width; the Hessian is never formed. Returns one array per primal.
+    the gradient along ``v``, which is ``H v``. One forward and one backward pass, each
+    matrix product gaining one or two tangent products (two to three times a gradient's products);
+    the Hessian is never formed. Returns one array per primal.
     """
     ps, vs = _paired(primals, vector, "vector")
     xs = [Tensor._wrap(p, v) for p, v in zip(ps, vs)]
