@@ -345,3 +345,9 @@ def test_non_finite_tangents_are_refused_and_x_to_the_zero_has_derivative_zero()
     # The framework's own check, for an operation whose JVP gives inf: log at a tiny x with a huge tangent.
     with pytest.raises(ValueError, match="inf or NaN tangent"):
         jvp(lambda x: x.log(), [[1e-300]], [[1e300]])
+
+
+def test_op_names_the_recorded_operation_and_its_inputs():
+    a, b = Tensor([[1.0, 2.0]], requires_grad=True), Tensor([[3.0], [4.0]])
+    c = a @ b
+    assert a.op is None and c.op.name == "@" and c.op.inputs == (a, b)

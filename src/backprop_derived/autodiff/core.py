@@ -185,6 +185,15 @@ class Tensor:
         self._version += 1  # operations that saved the old value will refuse to run backward
 
     @property
+    def op(self) -> Operation | None:
+        """The recorded operation that made this tensor, or ``None`` (a leaf, a constant, or made under ``no_grad``).
+
+        Its ``name`` and its ``inputs`` (the tensors it was applied to) are the graph's edges; read
+        them, never change them.
+        """
+        return self._op
+
+    @property
     def shape(self) -> tuple[int, ...]:
         """The shape of ``data``."""
         return self._data.shape

@@ -343,6 +343,9 @@ class Max(Operation):
         return kept if self.keepdims else kept.reshape([n for k, n in enumerate(x.shape) if k not in self.axes])
 
     def jvp(self, dx):
+        # At a tie the maximum has no derivative; the convention, shared with vjp, splits it evenly:
+        # the tangent is the mean of the tied entries' tangents (the one-sided derivative would be
+        # their largest).
         return np.sum(self.share * dx, axis=self.axes, keepdims=self.keepdims)
 
     def vjp(self, g, i):
