@@ -333,7 +333,7 @@ def test_reusing_an_operation_instance_is_refused():
 def test_non_finite_tangents_are_refused_and_x_to_the_zero_has_derivative_zero():
     from backprop_derived.autodiff import jvp
 
-    value, tangent = jvp(lambda x: x**0.0, [[0.0, 3.0]], [[1.0, 1.0]])
+    _, tangent = jvp(lambda x: x**0.0, [[0.0, 3.0]], [[1.0, 1.0]])
     np.testing.assert_array_equal(tangent, [0.0, 0.0])  # x ** 0 = 1 for every x, also at 0
     x = Tensor([[0.0, 3.0]], requires_grad=True)
     (x**0.0).sum().backward()

@@ -32,7 +32,7 @@ def repl_error(lines):
             compiled = codeop.compile_command("\n".join(buffer), "<stdin>", "single")
         except (SyntaxError, ValueError, OverflowError) as error:
             return number, str(error)
-        if compiled is not None or not line and len(buffer) == 1:
+        if compiled is not None or (not line and len(buffer) == 1):
             buffer = []  # the prompt runs a complete statement, then starts afresh
         elif not line and compiled is None and buffer[-2:] == ["", ""]:
             return number, "a blank line did not end the statement"

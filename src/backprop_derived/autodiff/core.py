@@ -46,7 +46,8 @@ cannot run through it, so ``hvp`` through that operation raises an error naming 
 ``self.no_second_derivative(what)`` in ``vjp`` for that case (see ``ops.Activation``).
 
 Other modules of the package add operations the same way (after the branches that add them are
-merged: ``autodiff/norm.py``, ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a function that applies them, e.g.
+merged: ``autodiff/norm.py``, ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a
+function that applies them, e.g.
 ``def batch_norm(x, gamma, beta): return BatchNorm()(x, gamma, beta)``.
 """
 

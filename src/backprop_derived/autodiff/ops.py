@@ -177,8 +177,9 @@ class Pow(Operation):
         (x,) = self.inputs
         if self.p == 0:
             return g * 0.0
-        if self.p < 1 and np.any(x.data == 0):
-            raise ValueError(f"** {self.p} has no derivative at 0; the input has {int(np.sum(x.data == 0))} zero entries")
+        zeros = int(np.sum(x.data == 0))
+        if self.p < 1 and zeros:
+            raise ValueError(f"** {self.p} has no derivative at 0; the input has {zeros} zero entries")
         return g * (x ** (self.p - 1) * self.p) if self.p != 1 else g
 
 
