@@ -13,19 +13,33 @@ def test_jacobian_matches_central_differences(name, rng):
     act = bp.get_activation(name)
     z = rng.normal(size=(1, 5))
     z[np.abs(z) < 0.05] += 0.2  # keep ReLU away from its kink
-    J = act.jacobian(act.value(z))[0]
+    J = act.jacobian(z)[0]
+    np.testing.assert_array_equal(act.jacobian(z, act.value(z))[0], J)  # a given or computed: the same
     J_num = bp.numerical_jacobian(lambda v: act.value(v.reshape(1, -1)), z[0])
     assert J.shape == (5, 5)
     np.testing.assert_allclose(J, J_num, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "identity"])
-def test_elementwise_jacobian_is_diagonal_with_derivative_from_a(name, rng):
+def test_elementwise_jacobian_is_diagonal_with_the_derivative(name, rng):
     act = bp.get_activation(name)
-    a = act.value(rng.normal(size=(4, 3)))
-    J = act.jacobian(a)
+    z = rng.normal(size=(4, 3))
+    J = act.jacobian(z, act.value(z))
     for r in range(4):
-        np.testing.assert_array_equal(J[r], np.diag(act.derivative(a)[r]))
+        np.testing.assert_array_equal(J[r], np.diag(act.derivative(z, act.value(z))[r]))
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "identity"])
+def test_first_and_second_derivatives_against_central_differences(name):
+    """sigma' and sigma'' from (z, a) against central differences of the value alone."""
+    act, h = bp.get_activation(name), 1e-5
+    z = np.array([[-3.1, -0.7, 0.4, 1.3, 2.6]])  # away from ReLU's kink
+    d1 = (act.value(z + h) - act.value(z - h)) / (2 * h)
+    d2 = (act.value(z + h) - 2 * act.value(z) + act.value(z - h)) / h**2
+    np.testing.assert_allclose(act.derivative(z, act.value(z)), d1, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        act.second_derivative(z), d2, atol=1e-5
+    )  # tolerance: h**2 truncation and 1e-16/h**2 rounding
 
 
 # z drawn by hypothesis: every shape from one row of one unit up, values where the functions are
@@ -34,7 +48,7 @@ _VALUES = st.floats(1e-3, 8) | st.floats(-8, -1e-3)
 _BATCHES = arrays(np.float64, array_shapes(min_dims=2, max_dims=2, max_side=5), elements=_VALUES)
 _SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)  # the same examples in every run
 
-# sigma'(z) written in terms of z, not of a = sigma(z) as the package writes it.
+# sigma'(z) written as closed forms in z, independently of how the package writes it.
 _DERIVATIVE_OF_Z = {
     "sigmoid": lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2,
     "tanh": lambda z: 1.0 / np.cosh(z) ** 2,
@@ -47,7 +61,7 @@ _DERIVATIVE_OF_Z = {
 @given(z=_BATCHES, name=st.sampled_from(sorted(_DERIVATIVE_OF_Z)))
 def test_derivatives_equal_closed_forms_in_z_and_central_differences(z, name):
     act = bp.get_activation(name)
-    derivative = act.derivative(act.value(z))
+    derivative = act.derivative(z, act.value(z))
     np.testing.assert_allclose(derivative, _DERIVATIVE_OF_Z[name](z), rtol=1e-12, atol=1e-15)
     h = 1e-6
     central = (act.value(z + h) - act.value(z - h)) / (2 * h)
@@ -58,7 +72,7 @@ def test_derivatives_equal_closed_forms_in_z_and_central_differences(z, name):
 @given(z=arrays(np.float64, array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=5), elements=st.floats(-30, 30)))
 def test_softmax_jacobian_equals_the_quotient_rule_and_central_differences(z):
     sm = bp.get_activation("softmax")
-    J = sm.jacobian(sm.value(z))
+    J = sm.jacobian(z)
     m, n = z.shape
     for r in range(m):
         e = np.exp(z[r] - z[r].max())  # the quotient rule on e_k / sum_c e_c, entry by entry
@@ -71,7 +85,7 @@ def test_softmax_jacobian_equals_the_quotient_rule_and_central_differences(z):
 
 def test_softmax_jacobian_is_full():
     sm = bp.get_activation("softmax")
-    J = sm.jacobian(sm.value(np.array([[0.3, -1.0, 2.0]])))
+    J = sm.jacobian(np.array([[0.3, -1.0, 2.0]]))
     assert np.all(J[0][~np.eye(3, dtype=bool)] != 0)  # every off-diagonal entry is non-zero
 
 
@@ -79,8 +93,8 @@ def test_softmax_backward_equals_jacobian_product(rng):
     sm = bp.get_activation("softmax")
     a = sm.value(rng.normal(size=(6, 3)))
     g = rng.normal(size=(6, 3))
-    expected = np.einsum("rk,rkc->rc", g, sm.jacobian(a))
-    np.testing.assert_allclose(sm.backward(g, a), expected, atol=1e-15)
+    expected = np.einsum("rk,rkc->rc", g, sm.jacobian(np.log(a)))
+    np.testing.assert_allclose(sm.backward(g, np.log(a), a), expected, atol=1e-15)
 
 
 def test_softmax_is_stable_for_huge_logits():
@@ -99,7 +113,7 @@ def test_sigmoid_is_stable_for_huge_inputs():
 
 def test_softmax_has_no_elementwise_derivative():
     with pytest.raises(TypeError, match="not element-wise"):
-        bp.get_activation("softmax").derivative(np.ones((1, 3)) / 3)
+        bp.get_activation("softmax").derivative(np.zeros((1, 3)))
 
 
 def test_unknown_activation_lists_valid_names():
@@ -110,7 +124,8 @@ def test_unknown_activation_lists_valid_names():
 
 def test_relu_derivative_at_zero_exactly_is_zero():
     relu = bp.get_activation("relu")
-    np.testing.assert_array_equal(relu.derivative(relu.value(np.array([[0.0, -0.0, 1e-300]]))), [[0.0, 0.0, 1.0]])
+    z = np.array([[0.0, -0.0, 1e-300]])
+    np.testing.assert_array_equal(relu.derivative(z, relu.value(z)), [[0.0, 0.0, 1.0]])
     # Reached in a network: biases start at 0, so an all-zero input gives z_1 = 0 exactly and the
     # hidden layer passes no gradient back (the convention the pages state).
     net = bp.Network([2, 3, 2], hidden="relu", seed=0)
@@ -156,21 +171,23 @@ class LeakyReLU(bp.Activation):
     def _value(self, z):
         return np.where(z > 0, z, 0.01 * z)
 
-    def _derivative(self, a):
-        return np.where(a > 0, 1.0, 0.01)  # a > 0 exactly where z > 0
+    def _derivative(self, z, a):
+        return np.where(z > 0, 1.0, 0.01)
 
 
 @pytest.fixture
 def leaky_relu():
     act = bp.register_activation(LeakyReLU())
-    yield act
-    del ACTIVATIONS[act.name]
+    try:
+        yield act
+    finally:
+        bp.unregister_activation(act.name)
 
 
 def test_recipe_adds_a_leaky_relu_in_one_place(leaky_relu):
     z = np.array([[-2.0, 0.5, 3.0]])
     J_num = bp.numerical_jacobian(lambda v: leaky_relu.value(v.reshape(1, -1)), z[0])
-    np.testing.assert_allclose(leaky_relu.jacobian(leaky_relu.value(z))[0], J_num, atol=1e-8)
+    np.testing.assert_allclose(leaky_relu.jacobian(z)[0], J_num, atol=1e-8)
 
     X, y = bp.load_iris()
     X = bp.standardize(X)
@@ -191,3 +208,49 @@ def test_registering_twice_or_a_non_activation():
         bp.register_activation(bp.get_activation("relu"))
     with pytest.raises(TypeError, match="activation must be an Activation instance"):
         bp.register_activation("relu")
+
+
+# --- an activation whose derivative needs z, by the same recipe ----------------------------------
+
+
+class SiLU(bp.Activation):
+    """``a = z sigma(z)``; its derivative ``sigma(z) (1 + z (1 - sigma(z)))`` is not a function of ``a``."""
+
+    name = "silu_test"
+
+    def _value(self, z):
+        return z / (1.0 + np.exp(-z))
+
+    def _derivative(self, z, a):
+        s = 1.0 / (1.0 + np.exp(-z))
+        return s * (1.0 + z * (1.0 - s))
+
+
+@pytest.fixture
+def silu():
+    act = bp.register_activation(SiLU())
+    try:
+        yield act
+    finally:
+        bp.unregister_activation(act.name)
+
+
+def test_an_activation_whose_derivative_needs_z(silu):
+    z = np.array([[-2.5, -0.3, 0.0, 0.8, 3.1]])
+    J_num = bp.numerical_jacobian(lambda v: silu.value(v.reshape(1, -1)), z[0])
+    np.testing.assert_allclose(silu.jacobian(z)[0], J_num, atol=1e-8)
+    X, y = bp.load_iris()
+    net = bp.Network([4, 5, 3], hidden="silu_test", seed=0)
+    assert bp.gradient_check(net, bp.standardize(X)[::10], bp.one_hot(y[::10], 3)) <= bp.GRADIENT_CHECK_TOLERANCE
+    t = bp.autodiff.Tensor(z, requires_grad=True)
+    t.activation("silu_test").sum().backward()
+    np.testing.assert_allclose(t.grad, np.diag(J_num)[None, :], rtol=1e-6, atol=1e-9)
+
+
+def test_unregister_leaves_the_registry_as_it_was():
+    before = dict(ACTIVATIONS)
+    act = bp.register_activation(SiLU())
+    assert bp.unregister_activation("silu_test") is act
+    assert before == ACTIVATIONS
+    with pytest.raises(ValueError, match="unknown activation 'silu_test'"):
+        bp.unregister_activation("silu_test")
