@@ -141,12 +141,12 @@ def test_the_wheel_alone_runs_the_readme_example(replay, tmp_path):
     assert installed.is_relative_to(venv) and not installed.is_relative_to(ROOT)
 
 
-def test_the_wheel_alone_runs_the_exercises(dist, tmp_path):
+def test_the_wheel_alone_runs_the_exercises(replay, tmp_path):
     """A reader's first session with the graded exercises, from the wheel in a fresh environment:
     list, start, check the untouched file (it fails and says why), check a right answer (exit 0)."""
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    wheel = next(dist.glob("*.whl"))
+    wheel = next((replay.work / "dist").glob("*.whl"))
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
