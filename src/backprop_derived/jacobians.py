@@ -25,7 +25,7 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
     ``x`` may have any shape; entries are taken in row-major (C) order, and so are the outputs of
     ``f``. Returns shape ``(f(x).size, x.size)``: entry ``[r, c] = d f_r / d x_c``, approximated by
     ``(f(x + h e_c) - f(x - h e_c)) / (2 h)``, with an error of order ``h**2``; ``h`` must be a
-    positive finite number.
+    positive finite number. ``f`` is called exactly ``2 * x.size`` times.
     """
     if not callable(f):
         raise TypeError(f"f must be a function of one array; got {f!r}")
@@ -35,17 +35,19 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
         raise ValueError("x is empty; expected at least one entry to differentiate with respect to")
     finite(x, "x")
     flat = x.reshape(-1)  # a view: perturbing flat perturbs x
-    n_out = np.asarray(f(x), dtype=np.float64).size
-    J = np.empty((n_out, flat.size))
-    for c in range(flat.size):
+    columns = []
+    for c in range(flat.size):  # exactly 2 calls of f per entry of x, none to learn the output size
         keep = flat[c]
         flat[c] = keep + h
         up = np.asarray(f(x), dtype=np.float64).reshape(-1)
         flat[c] = keep - h
         down = np.asarray(f(x), dtype=np.float64).reshape(-1)
         flat[c] = keep
-        J[:, c] = (up - down) / (2 * h)
-    return J
+        if columns and up.size != columns[0].size:
+            raise ValueError(f"f must return the same number of outputs at every point; got {columns[0].size} "
+                             f"and then {up.size}")
+        columns.append((up - down) / (2 * h))
+    return np.stack(columns, axis=1)
 
 
 def _row(v: ArrayLike, name: str) -> np.ndarray:
