@@ -3,7 +3,8 @@
 The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)):
 
 * output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy (and sigmoid
-  with binary cross-entropy) this collapses to ``(a_L - y) / m``, the cost's fused path;
+  with binary cross-entropy) this collapses to ``(a_L - y) / m``, which the cost computes directly
+  from the logits (its fused shortcut);
 * hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
 * every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
 """
@@ -100,7 +101,7 @@ class Network:
 
     @property
     def uses_fused_output(self) -> bool:
-        """True when the cost has a fused path from the output logits (softmax + cross-entropy,
+        """True when the cost has a fused shortcut from the output logits (softmax + cross-entropy,
         sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``."""
         return self.cost_function.fused
 
