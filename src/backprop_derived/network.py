@@ -3,7 +3,8 @@
 The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)):
 
 * output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy (and sigmoid
-  with binary cross-entropy) this collapses to ``(a_L - y) / m``, which the cost computes directly
+  with binary cross-entropy, the two canonical-link pairings this package offers; identity with
+  squared error is another) this collapses to ``(a_L - y) / m``, which the cost computes directly
   from the logits (its fused shortcut);
 * hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
 * every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
