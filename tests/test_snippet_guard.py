@@ -114,8 +114,16 @@ def test_some_blocks_exist():
 # standard interactive interpreter, where a blank line ends an indented body and a statement
 # right after a body needs a blank line first. Other pages join this list once they pass it.
 REPL_PAGES = [
-    "index.md", "notation.md", "partial-derivatives.md", "total-derivative.md", "forward-pass.md",
-    "cost.md", "output-layer.md", "hidden-layer.md", "batches.md", "gradient-checking.md",
+    "index.md",
+    "notation.md",
+    "partial-derivatives.md",
+    "total-derivative.md",
+    "forward-pass.md",
+    "cost.md",
+    "output-layer.md",
+    "hidden-layer.md",
+    "batches.md",
+    "gradient-checking.md",
 ]
 PYTHON_FENCE = re.compile(r"^(?P<indent>[ \t]*)```python[ \t]*$")
 
@@ -144,7 +152,7 @@ def repl_problems(text: str) -> list[str]:
             continue
         start, indent, body = n, len(m["indent"]), []
         while n < len(lines) and not lines[n].strip().startswith("```"):
-            body.append(lines[n][indent:])     # as the reader copies it: blank lines kept
+            body.append(lines[n][indent:])  # as the reader copies it: blank lines kept
             n += 1
         console = _CompileOnlyConsole()
         for line in body + [""]:
@@ -162,8 +170,8 @@ def test_blocks_paste_into_the_standard_repl(name: str):
 @pytest.mark.parametrize(
     "body",
     [
-        "for i in range(2):\n    x = i\n\n    y = i\n",          # a blank line inside a loop
-        "for i in range(2):\n    x = i\nprint(x)\n",            # no blank line after the loop
+        "for i in range(2):\n    x = i\n\n    y = i\n",  # a blank line inside a loop
+        "for i in range(2):\n    x = i\nprint(x)\n",  # no blank line after the loop
     ],
 )
 def test_repl_guard_catches_planted_fault(body: str):
