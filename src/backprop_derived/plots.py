@@ -116,7 +116,7 @@ def plot_jacobian(
     im = ax.imshow(J, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
     for (r, c), v in np.ndenumerate(J):
         if v != 0:
-            dark = abs(v) > 0.6 * lim                 # white on the darkest cells, black elsewhere
+            dark = abs(v) > 0.6 * lim  # white on the darkest cells, black elsewhere
             ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
     ax.set_xticks(
         range(J.shape[1]),
