@@ -50,3 +50,16 @@ def test_single_observation_inputs_are_checked():
         bp.jacobian_z_wrt_W(np.ones(5), 0)
     with pytest.raises(ValueError, match="finite"):
         bp.numerical_jacobian(np.sin, np.array([np.nan]))
+
+
+def test_numerical_jacobian_calls_f_twice_per_entry():
+    # gradient_check's cost is 2P evaluations for P parameters, as the checking page says.
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return np.array([v.sum(), (v**2).sum()])
+
+    J = bp.numerical_jacobian(f, np.array([1.0, 2.0, 3.0]))
+    assert len(calls) == 6
+    np.testing.assert_allclose(J, [[1, 1, 1], [2, 4, 6]], rtol=1e-8)

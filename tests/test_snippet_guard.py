@@ -7,7 +7,9 @@ block once in a fresh interpreter is the collector's job, so it is not repeated 
 
 from __future__ import annotations
 
+import code
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,72 @@ def test_guard_catches_planted_fault(tmp_path: Path, text: str, expected: str):
 def test_guard_accepts_plain_python_console_and_text(tmp_path: Path):
     text = "```python\nprint(1)\n```\n\n```console\n$ pip install .\n```\n\n```text\nimport this\n```\n"
     assert fence_problems(text) == []
+
+
+# The pages that promise (on the home page) that every block also pastes line by line into the
+# standard interactive interpreter, where a blank line ends an indented body and a statement
+# right after a body needs a blank line first. Other pages join this list once they pass it.
+REPL_PAGES = [
+    "index.md",
+    "notation.md",
+    "partial-derivatives.md",
+    "total-derivative.md",
+    "forward-pass.md",
+    "cost.md",
+    "output-layer.md",
+    "hidden-layer.md",
+    "batches.md",
+    "gradient-checking.md",
+]
+PYTHON_FENCE = re.compile(r"^(?P<indent>[ \t]*)```python[ \t]*$")
+
+
+class _CompileOnlyConsole(code.InteractiveConsole):
+    """The standard REPL's rules for where a statement ends, compiling each statement, running none."""
+
+    def __init__(self):
+        super().__init__()
+        self.errors: list[str] = []
+
+    def runcode(self, code_object):
+        pass
+
+    def showsyntaxerror(self, filename=None, **kwargs):
+        self.errors.append(repr(sys.exc_info()[1]))
+
+
+def repl_problems(text: str) -> list[str]:
+    """Python blocks of ``text`` that the standard REPL would reject when pasted line by line."""
+    problems, lines, n = [], text.splitlines(), 0
+    while n < len(lines):
+        m = PYTHON_FENCE.match(lines[n])
+        n += 1
+        if not m:
+            continue
+        start, indent, body = n, len(m["indent"]), []
+        while n < len(lines) and not lines[n].strip().startswith("```"):
+            body.append(lines[n][indent:])  # as the reader copies it: blank lines kept
+            n += 1
+        console = _CompileOnlyConsole()
+        for line in body + [""]:
+            console.push(line)
+        if console.errors:
+            problems.append(f"block at line {start}: {console.errors[0]}")
+    return problems
+
+
+@pytest.mark.parametrize("name", REPL_PAGES)
+def test_blocks_paste_into_the_standard_repl(name: str):
+    assert repl_problems((ROOT / "docs" / name).read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "for i in range(2):\n    x = i\n\n    y = i\n",  # a blank line inside a loop
+        "for i in range(2):\n    x = i\nprint(x)\n",  # no blank line after the loop
+    ],
+)
+def test_repl_guard_catches_planted_fault(body: str):
+    assert len(repl_problems("```python\n" + body + "```\n")) == 1
+    assert repl_problems("```python\nfor i in range(2):\n    x = i\n\nprint(x)\n```\n") == []

@@ -14,8 +14,11 @@ from ._checks import as_batch, finite, float_array, matching_targets, positive_n
 from .jacobians import numerical_jacobian
 from .network import Network
 
-#: The one threshold for ``gradient_check``: a correct float64 gradient, checked away from any
-#: ReLU kink, comes out near 1e-10 or below; a wrong one (a transpose, a missing path) near 1e-1.
+#: The one threshold for ``gradient_check``: a correct float64 gradient of a shallow network,
+#: checked away from any ReLU kink, comes out near 1e-10 or below; a wrong one (a transpose, a
+#: missing path) near 1e-1. The condition: every checked array must be large against the central
+#: difference's round-off floor eps*|C|/h; the first layers of a deep network can fail it while
+#: correct (see the page "Checking gradients").
 TOLERANCE = 1e-7
 
 
@@ -72,8 +75,10 @@ def gradient_check(
 
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
-    exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct gradient stays below it, unless a
-    ``+-h`` nudge crosses a ReLU kink.
+    exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
+    unless a ``+-h`` nudge crosses a ReLU kink, or a whole array is so small that the finite
+    differences' round-off floor ``eps * |C| / h`` is not negligible against it (the first layers
+    of a deep network; see the page "Checking gradients").
     """
     if grads is None:
         grads = net.gradients(X, Y)

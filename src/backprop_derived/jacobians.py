@@ -1,11 +1,14 @@
 """Jacobians in numerator layout: rows index the outputs of a function, columns its inputs.
 
-The three analytic Jacobians the chapters take apart, for one observation (a row vector):
+The three analytic Jacobians the chapters take apart, for one observation (a row vector) and a
+layer of ``n_neurons`` neurons with ``n_inputs`` inputs (``i`` and ``j`` stay indices, as in the text):
 
-* ``d z / d a_prev = W``, shape (i, j);
-* ``d z / d W``, shape (i, i*j), with ``W`` flattened row by row: row ``k`` holds ``a_prev`` in
-  the columns of ``W``'s row ``k`` and zeros elsewhere, so ``j`` numbers stand for ``i*j`` partials;
-* ``d a / d z``, shape (i, i): ``diag(sigma'(z))`` for an element-wise sigma, full for softmax.
+* ``d z / d a_prev = W``, shape (n_neurons, n_inputs);
+* ``d z / d W``, shape (n_neurons, n_neurons * n_inputs), with ``W`` flattened row by row: row ``i``
+  holds ``a_prev`` in the columns of ``W``'s row ``i`` and zeros elsewhere, so ``n_inputs`` numbers
+  stand for all the partials;
+* ``d a / d z``, shape (n_neurons, n_neurons): ``diag(sigma'(z))`` for an element-wise sigma, full
+  for softmax.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
     ``x`` may have any shape; entries are taken in row-major (C) order, and so are the outputs of
     ``f``. Returns shape ``(f(x).size, x.size)``: entry ``[r, c] = d f_r / d x_c``, approximated by
     ``(f(x + h e_c) - f(x - h e_c)) / (2 h)``, with an error of order ``h**2``; ``h`` must be a
-    positive finite number.
+    positive finite number. ``f`` is called exactly ``2 * x.size`` times.
     """
     if not callable(f):
         raise TypeError(f"f must be a function of one array; got {f!r}")
@@ -35,17 +38,20 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
         raise ValueError("x is empty; expected at least one entry to differentiate with respect to")
     finite(x, "x")
     flat = x.reshape(-1)  # a view: perturbing flat perturbs x
-    n_out = np.asarray(f(x), dtype=np.float64).size
-    J = np.empty((n_out, flat.size))
-    for c in range(flat.size):
+    columns: list[np.ndarray] = []
+    for c in range(flat.size):  # exactly 2 calls of f per entry of x, none to learn the output size
         keep = flat[c]
         flat[c] = keep + h
         up = np.asarray(f(x), dtype=np.float64).reshape(-1)
         flat[c] = keep - h
         down = np.asarray(f(x), dtype=np.float64).reshape(-1)
         flat[c] = keep
-        J[:, c] = (up - down) / (2 * h)
-    return J
+        if columns and up.size != columns[0].size:
+            raise ValueError(
+                f"f must return the same number of outputs at every point; got {columns[0].size} and then {up.size}"
+            )
+        columns.append((up - down) / (2 * h))
+    return np.stack(columns, axis=1)
 
 
 def _row(v: ArrayLike, name: str) -> np.ndarray:
@@ -59,18 +65,18 @@ def _row(v: ArrayLike, name: str) -> np.ndarray:
 
 
 def jacobian_z_wrt_a_prev(W: ArrayLike) -> np.ndarray:
-    """``d z / d a_prev`` for ``z = a_prev W^T + b``: the weight matrix itself, shape (i, j)."""
+    """``d z / d a_prev`` for ``z = a_prev W^T + b``: the weight matrix itself, (n_neurons, n_inputs)."""
     W = float_array(W, "W")
     if W.ndim != 2:
-        raise ValueError(f"W must be a matrix of shape (i, j); got shape {W.shape}")
+        raise ValueError(f"W must be a matrix of shape (n_neurons, n_inputs); got shape {W.shape}")
     return W.copy()
 
 
 def jacobian_z_wrt_W(a_prev: ArrayLike, n_neurons: int) -> np.ndarray:
-    """``d z / d W`` for one observation, shape (i, i*j), ``W`` flattened row-major.
+    """``d z / d W`` for one observation, shape (n_neurons, n_neurons * n_inputs), ``W`` row-major.
 
     ``d z_k / d W[r, c] = a_prev[c]`` when ``r == k`` and 0 otherwise: a block-diagonal layout
-    with the same ``a_prev`` (shape (j,) or (1, j)) in every block.
+    with the same ``a_prev`` (shape (n_inputs,) or (1, n_inputs)) in every block.
     """
     a_prev = _row(a_prev, "a_prev")
     n_neurons = positive_int(n_neurons, "n_neurons")
@@ -78,7 +84,7 @@ def jacobian_z_wrt_W(a_prev: ArrayLike, n_neurons: int) -> np.ndarray:
 
 
 def jacobian_a_wrt_z(activation: str, z: ArrayLike) -> np.ndarray:
-    """``d a / d z`` of the named activation at one observation ``z`` (shape (i,) or (1, i)): (i, i)."""
+    """``d a / d z`` of the named activation at one observation ``z`` (shape (n,) or (1, n)): (n, n)."""
     act = get_activation(activation)
     z = _row(z, "z")
     return act.jacobian(z[None, :])[0]

@@ -1,7 +1,8 @@
 """One dense layer: ``z = a_prev W^T + b`` and ``a = sigma(z)``, in the article's row-vector notation.
 
-Layer ``l`` has ``i`` neurons and receives ``j`` inputs, so ``W`` has shape ``(i, j)`` (neurons,
-inputs): row ``W[i]`` is neuron ``i``'s weight vector and ``W[i, j]`` connects input ``j`` to neuron ``i``.
+Layer ``l`` has ``n_neurons`` neurons and receives ``n_inputs`` inputs, so ``W`` has shape
+``(n_neurons, n_inputs)``: row ``W[i]`` is neuron ``i``'s weight vector and ``W[i, j]`` connects input
+``j`` to neuron ``i`` (``i`` and ``j`` are indices, never sizes, as in the text).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ class Layer:
 
     Attributes
     ----------
-    W : ndarray of shape (i, j)
+    W : ndarray of shape (n_neurons, n_inputs)
         Weights, one row per neuron.
-    b : ndarray of shape (i,)
+    b : ndarray of shape (n_neurons,)
         Biases, broadcast over the rows of a batch.
     activation : Activation
         The layer's sigma.
-    a_prev, z, a : ndarray of shape (m, j), (m, i), (m, i)
+    a_prev, z, a : ndarray of shape (m, n_inputs), (m, n_neurons), (m, n_neurons)
         The input, pre-activation and activation of the last forward pass (``None`` before one).
-    delta : ndarray of shape (m, i)
+    delta : ndarray of shape (m, n_neurons)
         ``dC/dz`` from the last backward pass (``None`` before one).
     """
 
@@ -40,31 +41,31 @@ class Layer:
 
     def _check_parameters(self) -> None:
         # Parameters are public, so check them each pass rather than trusting an assignment.
-        i, j = self.n_neurons, self.n_inputs
+        n_neurons, n_inputs = self.n_neurons, self.n_inputs
         if not (isinstance(self.W, np.ndarray) and self.W.dtype == np.float64):
             self.W = np.asarray(self.W, dtype=np.float64)
         if not (isinstance(self.b, np.ndarray) and self.b.dtype == np.float64):
             self.b = np.asarray(self.b, dtype=np.float64)
-        if self.W.shape != (i, j):
-            raise ValueError(f"W must have shape ({i}, {j}) (neurons, inputs); got {self.W.shape}")
-        if self.b.shape != (i,):
-            raise ValueError(f"b must have shape ({i},); got {self.b.shape}")
+        if self.W.shape != (n_neurons, n_inputs):
+            raise ValueError(f"W must have shape ({n_neurons}, {n_inputs}) (neurons, inputs); got {self.W.shape}")
+        if self.b.shape != (n_neurons,):
+            raise ValueError(f"b must have shape ({n_neurons},); got {self.b.shape}")
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
-        """Equation (1) for a batch: ``z = a_prev W^T + b`` (m, i), ``a = sigma(z)`` (m, i).
+        """Equation (1) for a batch: ``z = a_prev W^T + b`` and ``a = sigma(z)``, both (m, n_neurons).
 
-        ``a_prev`` has shape ``(m, j)`` and is assumed already validated by the network.
+        ``a_prev`` has shape ``(m, n_inputs)`` and is assumed already validated by the network.
         """
         self._check_parameters()
         self.a_prev = a_prev
         z = a_prev @ self.W.T
-        z += self.b  # in place: no second (m, i) array
+        z += self.b  # in place: no second (m, n_neurons) array
         self.z = z
         self.a = a = self.activation.value(z)
         return a
 
     def gradients(self, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Store ``delta = dC/dz`` (m, i) and return ``(dC/dW, dC/db)`` of shapes (i, j) and (i,).
+        """Store ``delta = dC/dz`` (m, n_neurons); return ``(dC/dW, dC/db)``, shaped like ``W`` and ``b``.
 
         ``delta^T a_prev`` sums the outer products ``delta_r^T a_prev_r`` over the rows of the batch.
         """

@@ -1,9 +1,11 @@
 """A fully connected network: the forward pass, the cost, and backpropagation.
 
-The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, i)):
+The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)):
 
 * output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy (and sigmoid
-  with binary cross-entropy) this collapses to ``(a_L - y) / m``, the cost's fused path;
+  with binary cross-entropy, the two canonical-link pairings this package offers; identity with
+  squared error is another) this collapses to ``(a_L - y) / m``, which the cost computes directly
+  from the logits (its fused shortcut);
 * hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
 * every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
 """
@@ -39,7 +41,7 @@ class Network:
         or ``"squared_error"`` (any output); by default the output activation's ``default_cost``:
         cross-entropy for softmax, squared error for sigmoid and identity.
     seed : int or None
-        Seeds the weight initialisation: ``W_l ~ N(0, init_gain / j)`` with the layer's
+        Seeds the weight initialisation: ``W_l ~ N(0, init_gain / n_inputs)`` with the layer's
         ``Activation.init_gain`` (2 for ReLU, He; 1 otherwise, LeCun); biases start at zero.
         ``None`` draws fresh randomness, so every call gives different weights.
 
@@ -81,9 +83,9 @@ class Network:
 
         rng = np.random.default_rng(seed_value(seed))
         self.layers: list[Layer] = []
-        for j, i, activation in zip(sizes[:-1], sizes[1:], activations + [out]):
-            W = rng.normal(0.0, np.sqrt(activation.init_gain / j), size=(i, j))
-            self.layers.append(Layer(W, np.zeros(i), activation))
+        for n_inputs, n_neurons, activation in zip(sizes[:-1], sizes[1:], activations + [out]):
+            W = rng.normal(0.0, np.sqrt(activation.init_gain / n_inputs), size=(n_neurons, n_inputs))
+            self.layers.append(Layer(W, np.zeros(n_neurons), activation))
 
     @property
     def L(self) -> int:
@@ -100,7 +102,7 @@ class Network:
 
     @property
     def uses_fused_output(self) -> bool:
-        """True when the cost has a fused path from the output logits (softmax + cross-entropy,
+        """True when the cost has a fused shortcut from the output logits (softmax + cross-entropy,
         sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``."""
         return self.cost_function.fused
 

@@ -116,7 +116,8 @@ def plot_jacobian(
     im = ax.imshow(J, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
     for (r, c), v in np.ndenumerate(J):
         if v != 0:
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7)
+            dark = abs(v) > 0.6 * lim  # white on the darkest cells, black elsewhere
+            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
     ax.set_xticks(
         range(J.shape[1]),
         [str(n) for n in (col_names if col_names is not None else range(1, J.shape[1] + 1))],
