@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import autodiff
-from .activations import Activation, get_activation, register_activation
+from .activations import Activation, get_activation, register_activation, unregister_activation
 from .costs import Cost, get_cost
 from .data import CLASS_NAMES, FEATURE_NAMES, load_digits, load_iris, one_hot, standardize, train_test_split
 from .diagnostics import dead_units, gradient_norms
@@ -68,4 +68,5 @@ __all__ = [
     "standardize",
     "train",
     "train_test_split",
+    "unregister_activation",
 ]

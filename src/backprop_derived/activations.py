@@ -1,8 +1,9 @@
 """Activation functions sigma, their derivatives, and their Jacobians d a / d z.
 
 Every function acts on a batch ``z`` of shape ``(m, n)``: one observation per row. The
-element-wise activations give their derivative from the activation ``a`` itself (sigmoid
-``a (1 - a)``, tanh ``1 - a**2``, ReLU ``[a > 0]``), which the forward pass has already computed.
+element-wise activations get both ``z`` and ``a = sigma(z)`` for their derivative and use what is
+cheaper: sigmoid ``a (1 - a)`` and tanh ``1 - a**2`` from the output the forward pass has already
+computed, ReLU ``[z > 0]`` from the pre-activation (0 at the kink ``z = 0``).
 Softmax is not element-wise: each output depends on every ``z`` of its row, so its Jacobian is full.
 
 An activation owns everything the rest of the package needs to know about it: the variance gain of
@@ -36,10 +37,13 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 class Activation:
-    """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(a)``.
+    """An element-wise activation: ``a = value(z)`` and ``d a_k / d z_k = derivative(z, a)``.
 
-    A subclass sets ``name`` and writes ``_value(z)`` and ``_derivative(a)`` for float64 arrays of
-    shape ``(m, n)``; the public ``value``/``derivative`` convert lists and integer arrays first.
+    A subclass sets ``name`` and writes ``_value(z)`` and ``_derivative(z, a)`` for float64 arrays
+    of shape ``(m, n)``: the derivative receives both the pre-activation ``z`` and the output
+    ``a = sigma(z)``, and uses whichever is cheaper (sigmoid ``a (1 - a)``; GELU or SiLU need ``z``).
+    ``_second_derivative(z, a)`` is optional; ``autodiff.hvp`` needs it. The public methods convert
+    lists and integer arrays first, and compute ``a`` from ``z`` when it is not given.
     """
 
     name: ClassVar[str] = "activation"
@@ -55,27 +59,43 @@ class Activation:
         """``a = sigma(z)``; ``z`` and the result have shape ``(m, n)``."""
         return self._value(float_array(z, "z"))
 
-    def derivative(self, a: object) -> np.ndarray:
-        """``sigma'(z)`` written in terms of ``a = sigma(z)``; shape ``(m, n)``."""
-        return self._derivative(float_array(a, "a"))
+    def _pair(self, z: object, a: object | None) -> tuple[np.ndarray, np.ndarray]:
+        z = float_array(z, "z")
+        if a is None:
+            return z, self._value(z)
+        a = float_array(a, "a")
+        if a.shape != z.shape:
+            raise ValueError(f"a must have the shape of z, {z.shape}; got {a.shape}")
+        return z, a
+
+    def derivative(self, z: object, a: object | None = None) -> np.ndarray:
+        """``sigma'(z)``, shape ``(m, n)``; pass ``a = sigma(z)`` too when you have it, to save its computation."""
+        return self._derivative(*self._pair(z, a))
+
+    def second_derivative(self, z: object, a: object | None = None) -> np.ndarray:
+        """``sigma''(z)``, shape ``(m, n)``; raises NotImplementedError if the activation does not define it."""
+        return self._second_derivative(*self._pair(z, a))
 
     def _value(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def jacobian(self, a: object) -> np.ndarray:
+    def _second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"activation {self.name!r} defines no second derivative (_second_derivative)")
+
+    def jacobian(self, z: object, a: object | None = None) -> np.ndarray:
         """``d a / d z`` for each row: shape ``(m, n, n)``, diagonal for element-wise activations."""
-        d = self.derivative(a)
+        d = self.derivative(z, a)
         J = np.zeros(d.shape + (d.shape[-1],))
         idx = np.arange(d.shape[-1])
         J[..., idx, idx] = d
         return J
 
-    def backward(self, dC_da: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """``dC/dz = dC/da (d a / d z)`` row by row; for a diagonal Jacobian that is ``dC/da * sigma'``."""
-        return dC_da * self.derivative(a)
+    def backward(self, dC_da: np.ndarray, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        """``dC/dz = dC/da (d a / d z)`` row by row; for a diagonal Jacobian that is ``dC/da * sigma'(z)``."""
+        return dC_da * self.derivative(z, a)
 
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
@@ -88,13 +108,16 @@ class ReLU(Activation):
     def _value(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0.0)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
-        # 1 where z > 0, which is where a > 0; at the kink z = 0 we take 0.
-        return (a > 0).astype(np.float64)
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        # 1 where z > 0; at the kink z = 0 we take 0.
+        return (z > 0).astype(np.float64)
 
-    def backward(self, dC_da: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.zeros_like(z)  # zero away from the kink, where the second derivative does not exist
+
+    def backward(self, dC_da: np.ndarray, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
         # Multiplying by the boolean mask directly skips building the float derivative array.
-        return dC_da * (a > 0)
+        return dC_da * (float_array(z, "z") > 0)
 
 
 class Sigmoid(Activation):
@@ -110,8 +133,11 @@ class Sigmoid(Activation):
         out[~pos] = ez / (1.0 + ez)
         return out
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
+
+    def _second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (1.0 - a) * (1.0 - 2.0 * a)
 
 
 class Tanh(Activation):
@@ -120,8 +146,11 @@ class Tanh(Activation):
     def _value(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
+
+    def _second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return -2.0 * a * (1.0 - a * a)
 
 
 class Identity(Activation):
@@ -131,8 +160,11 @@ class Identity(Activation):
     def _value(self, z: np.ndarray) -> np.ndarray:
         return np.array(z, dtype=np.float64, copy=True)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
-        return np.ones_like(a)
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.ones_like(z)
+
+    def _second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.zeros_like(z)
 
 
 class Softmax(Activation):
@@ -153,22 +185,26 @@ class Softmax(Activation):
         """``log a`` computed stably from ``z`` (log-softmax); shape ``(m, n)``."""
         return log_softmax(float_array(z, "z"))
 
-    def derivative(self, a: object) -> np.ndarray:
+    def derivative(self, z: object, a: object | None = None) -> np.ndarray:
         raise TypeError(
             "softmax is not element-wise: d a_k / d z_c is non-zero for c != k, so there is no "
-            "single derivative per entry; use Softmax.jacobian(a)"
+            "single derivative per entry; use Softmax.jacobian(z, a)"
         )
 
-    def jacobian(self, a: object) -> np.ndarray:
+    def second_derivative(self, z: object, a: object | None = None) -> np.ndarray:
+        return self.derivative(z, a)
+
+    def jacobian(self, z: object, a: object | None = None) -> np.ndarray:
         """Per row ``diag(a) - a^T a``: shape ``(m, n, n)``, entry ``[r, k, c] = d a_k / d z_c``."""
-        a = float_array(a, "a")
+        _, a = self._pair(z, a)
         J = -a[..., :, None] * a[..., None, :]
         idx = np.arange(a.shape[-1])
         J[..., idx, idx] += a
         return J
 
-    def backward(self, dC_da: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def backward(self, dC_da: np.ndarray, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
         # Row r of dC/da times its Jacobian diag(a) - a^T a, without forming the (m, n, n) array.
+        _, a = self._pair(z, a)
         return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
 
 
@@ -209,3 +245,14 @@ def get_activation(name: str, role: str | None = None) -> Activation:
     if role is None:
         return choose(name, ACTIVATIONS, "activation")
     return choose(name, activations_for(role), f"{role} activation")
+
+
+def unregister_activation(name: str) -> Activation:
+    """Remove the activation called ``name`` from the registry and return it (an unknown name raises ValueError).
+
+    Examples and tests that register an activation call this afterwards (in a ``finally``), so the
+    registry is left as they found it.
+    """
+    activation = choose(name, ACTIVATIONS, "activation")
+    del ACTIVATIONS[activation.name]
+    return activation

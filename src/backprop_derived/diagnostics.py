@@ -63,4 +63,4 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
         come out dead only if it underflows to exactly zero on every row.
     """
     net.forward(X)  # checks X
-    return [np.all(layer.activation.derivative(layer.a) == 0, axis=0) for layer in net.layers[:-1]]
+    return [np.all(layer.activation.derivative(layer.z, layer.a) == 0, axis=0) for layer in net.layers[:-1]]

@@ -81,4 +81,4 @@ def jacobian_a_wrt_z(activation: str, z: ArrayLike) -> np.ndarray:
     """``d a / d z`` of the named activation at one observation ``z`` (shape (i,) or (1, i)): (i, i)."""
     act = get_activation(activation)
     z = _row(z, "z")
-    return act.jacobian(act.value(z[None, :]))[0]
+    return act.jacobian(z[None, :])[0]

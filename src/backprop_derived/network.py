@@ -127,12 +127,13 @@ class Network:
         out = self.layers[-1]
         if out.a is None:
             raise ValueError("backward needs a forward pass first; call gradients(X, Y) instead")
-        A = out.a
+        A, z = out.a, out.z
+        assert z is not None  # set with a by the forward pass
         Y = matching_targets(Y, A.shape[0], self.sizes[-1])
         if self.uses_fused_output:
             delta = self.cost_function.output_delta(A, Y)
         else:
-            delta = out.activation.backward(self.cost_function.gradient(A, Y), A)
+            delta = out.activation.backward(self.cost_function.gradient(A, Y), z, A)
 
         grads = []
         for l in range(self.L, 0, -1):
@@ -140,8 +141,8 @@ class Network:
             grads.append(layer.gradients(delta))
             if l > 1:
                 prev = self.layer(l - 1)
-                assert prev.a is not None  # every layer ran in the forward pass
-                delta = prev.activation.backward(delta @ layer.W, prev.a)
+                assert prev.z is not None and prev.a is not None  # every layer ran in the forward pass
+                delta = prev.activation.backward(delta @ layer.W, prev.z, prev.a)
         return grads[::-1]
 
     def gradients(self, X: ArrayLike, Y: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:

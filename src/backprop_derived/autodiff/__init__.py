@@ -1,0 +1,41 @@
+"""A small automatic differentiation engine on NumPy arrays, in both directions.
+
+Reverse mode is Karpathy's micrograd on arrays: each operation records its inputs and pulls a
+cotangent back through itself with a vector-Jacobian product (VJP) that never forms the Jacobian.
+Forward mode carries a tangent with every value (dual numbers) through each operation's
+Jacobian-vector product (JVP). Every operation holds its value, JVP and VJP side by side: see
+``backprop_derived.autodiff.core`` for the protocol and a worked example, and ``ops`` for the
+operations.
+
+Shapes follow the rest of the package: a batch is ``(m, n)``, one observation per row, and a bias of
+shape ``(n,)`` broadcasts over the rows. Beyond that only a scalar and the size-1 axes that
+``keepdims=True`` leaves broadcast, so a shape mistake raises.
+
+Examples
+--------
+>>> W = Tensor([[1.0, 2.0]], requires_grad=True)
+>>> C = (Tensor([[3.0, 4.0]]) @ W.T).sum()
+>>> C.backward()
+>>> W.grad
+array([[3., 4.]])
+"""
+
+from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to
+from .functional import checkpoint, grad, hvp, jvp, vjp
+from .ops import activation, softmax_cross_entropy
+
+__all__ = [
+    "Operation",
+    "Tensor",
+    "activation",
+    "backpropagate",
+    "checkpoint",
+    "constant",
+    "grad",
+    "hvp",
+    "jvp",
+    "no_grad",
+    "softmax_cross_entropy",
+    "sum_to",
+    "vjp",
+]
