@@ -80,7 +80,43 @@ def figures() -> dict[str, object]:
             bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1
         ),
         **_training_figures(bp, X),
+        "cnn-kernels.png": bp.plots.plot_kernels(
+            digits_cnn_kernels(), title="Kernels of the digits CNN after 10 epochs"
+        ),
     }
+
+
+def digits_cnn_kernels() -> np.ndarray:
+    """The kernels of the CNN trained on beyond/cnn-digits.md: the page's training block, step for step.
+
+    tests/test_beyond_pages.py runs the page's block and checks that it ends with these kernels.
+    """
+    import backprop_derived as bp
+    from backprop_derived.autodiff import Tensor, conv2d, max_pool2d, softmax_cross_entropy
+
+    images, labels = bp.load_digits()
+    X_train, _, y_train, _ = bp.train_test_split(images.reshape(-1, 64), labels, test_fraction=0.25, seed=0)
+    X_train = X_train.reshape(-1, 1, 8, 8) / 16
+    Y_train = bp.one_hot(y_train, 10)
+    rng = np.random.default_rng(0)
+    K = Tensor(rng.normal(0, np.sqrt(2 / 9), size=(8, 1, 3, 3)), requires_grad=True)
+    b = Tensor(np.zeros(8), requires_grad=True)
+    W = Tensor(rng.normal(0, np.sqrt(1 / 128), size=(10, 128)), requires_grad=True)
+    c = Tensor(np.zeros(10), requires_grad=True)
+    params = [K, b, W, c]
+    velocity = [np.zeros(p.shape) for p in params]
+    for _ in range(10):
+        order = rng.permutation(len(X_train))
+        for batch in np.array_split(order, len(order) // 32):
+            for p in params:
+                p.grad = None
+            A = max_pool2d(conv2d(Tensor(X_train[batch]), K, b, padding=1).relu(), 2)
+            softmax_cross_entropy(A.reshape(len(batch), 128) @ W.T + c, Y_train[batch]).backward()
+            for p, v in zip(params, velocity):
+                v *= 0.9
+                v -= 0.05 * p.grad
+                p.data = p.data + v
+    return K.data
 
 
 def _training_figures(bp, X) -> dict[str, object]:
@@ -133,7 +169,8 @@ def _training_figures(bp, X) -> dict[str, object]:
 
 def on_files(files, config):
     for name, fig in figures().items():
-        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
+        dpi = getattr(fig, "site_dpi", 110)  # figures that ask for it are drawn at 2x (shown at half size)
+        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=dpi)))
     return files
 
 

@@ -1,0 +1,31 @@
+"""The pages under docs/beyond/: the CNN page's figure comes from the same training as its block."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+from pytest_codeblocks import extract_from_file
+
+import backprop_derived as bp
+from conftest import DOCS, ROOT, load_module
+
+site_hooks = load_module("site_hooks", ROOT / "docs" / "hooks" / "site_hooks.py")
+
+
+def test_the_kernel_figure_shows_the_kernels_the_page_trains():
+    blocks = [b for b in extract_from_file(DOCS / "beyond" / "cnn-digits.md") if "held-out accuracy" in b.code]
+    assert len(blocks) == 1
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(blocks[0].code, namespace)
+    np.testing.assert_array_equal(namespace["K"].data, site_hooks.digits_cnn_kernels())
+
+
+def test_plot_kernels_describes_its_data():
+    K = np.arange(18, dtype=float).reshape(2, 1, 3, 3) - 4
+    fig = bp.plots.plot_kernels(K, title="Two kernels")
+    assert fig.caption == "2 kernels of 3 x 3 weights, from -4.00 to 13.00; 13 of 18 weights are positive"
+    assert "the centre weight is positive in 1 of the 2 kernels" in fig.alt_text
+    assert fig.site_dpi >= 190
