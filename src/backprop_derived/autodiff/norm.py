@@ -7,7 +7,7 @@ statistics, 1 for a layer norm's row statistics), the forward pass is
     mu = mean(X),  var = mean((X - mu)**2),  s = sqrt(var + eps),  Xhat = (X - mu) / s,
     Y = gamma * Xhat + beta,
 
-and its VJP is the compact result derived on the site's batch-norm page, equation (BN3):
+and its VJP is the compact result derived on the site's batch-norm page, equation (BN4):
 
     dC/dX = (G - mean(G) - Xhat * mean(G * Xhat)) / s,   G = dC/dY * gamma,
 
@@ -61,7 +61,7 @@ class _Normalise(Operation):
 
     def vjp(self, g, i):
         Xhat, s = self._statistics()
-        if i == 0:  # the three paths from x to C (direct, via the mean, via the variance), summed: (BN3)
+        if i == 0:  # the three paths from x to C (direct, via the mean, via the variance), summed: (BN4)
             G = g * self.inputs[1]
             return (
                 G - G.mean(axis=self.axis, keepdims=True) - Xhat * (G * Xhat).mean(axis=self.axis, keepdims=True)
@@ -115,7 +115,7 @@ def batch_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Ten
     -------
     Tensor of shape (m, n)
         ``mu`` and ``var`` are the mean and the biased variance (divided by ``m``) of each column over
-        the batch. Its VJP is the site's equation (BN3); its JVP is the same derivation forwards.
+        the batch. Its VJP is the site's equation (BN4); its JVP is the same derivation forwards.
 
     Raises ``ValueError`` for shapes that do not match, for ``eps <= 0`` and for a batch of one row,
     whose normalised value is 0 whatever the input (nothing to learn from, and a zero gradient).
@@ -144,7 +144,7 @@ def layer_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Ten
     Returns
     -------
     Tensor of shape (m, n)
-        Its VJP is the site's equation (LN2): the batch-norm result with the means taken along each row.
+        Its VJP is the site's equation (LN3): the batch-norm result with the means taken along each row.
 
     Raises ``ValueError`` for shapes that do not match, for ``eps <= 0`` and for rows of one entry.
     """
