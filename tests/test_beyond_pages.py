@@ -29,3 +29,12 @@ def test_plot_kernels_describes_its_data():
     assert fig.caption == "2 kernels of 3 x 3 weights, from -4.00 to 13.00; 13 of 18 weights are positive"
     assert "the centre weight is positive in 1 of the 2 kernels" in fig.alt_text
     assert fig.site_dpi >= 190
+
+
+def test_the_residual_figure_shows_the_initialisation_pages_plain_network():
+    X, y = bp.load_iris()
+    X, Y = bp.standardize(X), bp.one_hot(y, 3)
+    plain = bp.gradient_norms(bp.Network([4] + [10] * 10 + [3], hidden="sigmoid", seed=0), X, Y)
+    alt = site_hooks.figures()["residual-gradient-norms.png"].alt_text
+    assert f"plain (as on the initialisation page): {plain[0]:.1e} at layer 1 and {plain[-1]:.1e} at layer 11" in alt
+    assert "with skips around layers 2 to 10: 2.8e-01 at layer 1" in alt  # as the residual page prints

@@ -83,7 +83,31 @@ def figures() -> dict[str, object]:
         "cnn-kernels.png": bp.plots.plot_kernels(
             digits_cnn_kernels(), title="Kernels of the digits CNN after 10 epochs"
         ),
+        "residual-gradient-norms.png": _residual_norms_figure(bp),
     }
+
+
+def _residual_norms_figure(bp):
+    """beyond/residual.md: gradient norms of the ten-sigmoid-layer network, plain and with skips around layers 2-10."""
+    from backprop_derived.autodiff import Tensor, softmax_cross_entropy
+
+    X, y = bp.load_iris()
+    X, Y = bp.standardize(X), bp.one_hot(y, 3)
+    net = bp.Network([4] + [10] * 10 + [3], hidden="sigmoid", seed=0)
+    norms = {}
+    for skip in (False, True):
+        params = [Tensor(p, requires_grad=True) for p in net.parameters()]
+        W, b = params[0::2], params[1::2]
+        h = (Tensor(X) @ W[0].T + b[0]).sigmoid()
+        for l in range(1, 10):
+            f = (h @ W[l].T + b[l]).sigmoid()
+            h = h + f if skip else f
+        softmax_cross_entropy(h @ W[10].T + b[10], Y).backward()
+        label = "with skips around layers 2 to 10" if skip else "plain (as on the initialisation page)"
+        norms[label] = [np.linalg.norm(w.grad) for w in W]
+    fig = bp.plots.plot_gradient_norms(norms, title="Gradient norm per layer, 10 sigmoid layers on iris")
+    fig.site_dpi = 200
+    return fig
 
 
 def digits_cnn_kernels() -> np.ndarray:
