@@ -21,7 +21,7 @@ array([[3., 4.]])
 """
 
 from .conv import avg_pool2d, conv2d, max_pool2d
-from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to
+from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to, topological_order
 from .functional import checkpoint, grad, hvp, jvp, vjp
 from .norm import batch_norm, layer_norm
 from .ops import activation, softmax_cross_entropy
@@ -44,5 +44,6 @@ __all__ = [
     "no_grad",
     "softmax_cross_entropy",
     "sum_to",
+    "topological_order",
     "vjp",
 ]

@@ -160,7 +160,7 @@ class Pow(Operation):
 
     def value(self, x):
         if self.p != int(self.p) and np.any(x < 0):
-            raise ValueError(f"** {self.p} needs non-negative entries; got a minimum of {x.min()!r}")
+            raise ValueError(f"** {self.p} needs non-negative entries; got a minimum of {float(x.min())!r}")
         if self.p < 0 and np.any(x == 0):
             raise ValueError(f"** {self.p} of a Tensor with zero entries")
         return x**self.p
@@ -184,9 +184,11 @@ class MatMul(Operation):
             raise ValueError(f"@ needs matrices of shapes (m, k) and (k, n); got {A.shape} and {B.shape}")
         return A @ B
 
-    def jvp(self, dA, dB):
+    def jvp(self, dA, dB):  # d(AB) = dA B + A dB: two products like the value's; one with no tangent is skipped
         A, B = self.input_data
-        return dA @ B + A @ dB
+        if not self.has_tangent(1):
+            return self.value(dA, B)
+        return self.value(A, dB) if not self.has_tangent(0) else self.value(dA, B) + self.value(A, dB)
 
     def vjp(self, g, i):
         A, B = self.inputs
@@ -388,7 +390,7 @@ class Exp(Operation):
         with np.errstate(over="ignore"):
             e = np.exp(x)
         if not np.isfinite(e).all():
-            raise ValueError(f"exp overflows float64 above 709.78; got an entry of {x.max()!r}")
+            raise ValueError(f"exp overflows float64 above 709.78; got an entry of {float(x.max())!r}")
         return e
 
     def jvp(self, dx):
@@ -398,12 +400,38 @@ class Exp(Operation):
         return g * self.output
 
 
+class Sin(Operation):
+    name = "sin"
+
+    def value(self, x):
+        return np.sin(x)
+
+    def jvp(self, dx):
+        return np.cos(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return g * self.inputs[0].cos()
+
+
+class Cos(Operation):
+    name = "cos"
+
+    def value(self, x):
+        return np.cos(x)
+
+    def jvp(self, dx):
+        return -np.sin(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return -(g * self.inputs[0].sin())
+
+
 class Log(Operation):
     name = "log"
 
     def value(self, x):
         if not np.all(x > 0):
-            raise ValueError(f"log needs positive entries; got a minimum of {x.min()!r}")
+            raise ValueError(f"log needs positive entries; got a minimum of {float(x.min())!r}")
         return np.log(x)
 
     def jvp(self, dx):
@@ -421,7 +449,7 @@ class Sqrt(Operation):
     def value(self, x):
         if not np.all(x > 0):
             raise ValueError(
-                f"sqrt needs positive entries (its derivative is infinite at 0); got a minimum of {x.min()!r}"
+                f"sqrt needs positive entries (its derivative is infinite at 0); got a minimum of {float(x.min())!r}"
             )
         return np.sqrt(x)
 
