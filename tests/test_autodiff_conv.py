@@ -306,3 +306,33 @@ def test_pool_against_pytorch_ties_included(kind, case):
     (ty * torch.tensor(G)).sum().backward()
     np.testing.assert_allclose(Y.data, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(Xt.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_hvp_through_conv_and_pooling_matches_differences_of_the_gradient():
+    """The VJPs are written with engine operations, so forward mode runs through them (forward-over-reverse)."""
+    from backprop_derived.autodiff import hvp
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(2, 1, 6, 6))
+    K, b, v_K, v_b = (
+        rng.normal(size=(2, 1, 3, 3)),
+        rng.normal(size=2),
+        rng.normal(size=(2, 1, 3, 3)),
+        rng.normal(size=2),
+    )
+    W = Tensor(rng.normal(size=(2, 2, 2, 2)))
+
+    def cost(K, b):
+        Z = conv2d(Tensor(X), K, b, stride=1, padding=1)  # (2, 2, 6, 6)
+        P = max_pool2d(Z, 3) + avg_pool2d(Z, 3)  # (2, 2, 2, 2)
+        return (P * P * W).sum()
+
+    got = hvp(cost, [K, b], [v_K, v_b])
+    h = 1e-5
+
+    def gradient(shift):
+        _, pullback = vjp(cost, K + shift * v_K, b + shift * v_b)
+        return pullback(np.ones(()))
+
+    for g, want in zip(got, [(u - d) / (2 * h) for u, d in zip(gradient(h), gradient(-h))]):
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
