@@ -75,6 +75,11 @@ def no_grad() -> Iterator[None]:
         _state["recording"] = before
 
 
+def recording() -> bool:
+    """Whether operations are being recorded now (False inside ``no_grad()`` and the backward pass)."""
+    return _state["recording"]
+
+
 @contextlib.contextmanager
 def _recording() -> Iterator[None]:
     before = _state["recording"]
@@ -161,6 +166,7 @@ class Tensor:
 
     @property
     def data(self) -> np.ndarray:
+        """The value; assigning to it raises the tensor's version (see the class docstring)."""
         return self._data
 
     @data.setter
@@ -173,14 +179,17 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes of ``data``."""
         return self._data.ndim
 
     @property
     def size(self) -> int:
+        """The number of entries of ``data``."""
         return self._data.size
 
     def __len__(self) -> int:
@@ -278,18 +287,23 @@ class Tensor:
         return ops.Max(axis, keepdims)(self)
 
     def exp(self) -> Tensor:
+        """``exp(x)``, its own derivative; an entry above 709.78 overflows and raises ValueError."""
         return ops.Exp()(self)
 
     def log(self) -> Tensor:
+        """``log(x)`` of positive entries; derivative ``1 / x``."""
         return ops.Log()(self)
 
     def sqrt(self) -> Tensor:
+        """``sqrt(x)`` of positive entries; derivative ``1 / (2 sqrt(x))``."""
         return ops.Sqrt()(self)
 
     def sin(self) -> Tensor:
+        """``sin(x)``; derivative ``cos(x)``."""
         return ops.Sin()(self)
 
     def cos(self) -> Tensor:
+        """``cos(x)``; derivative ``-sin(x)``."""
         return ops.Cos()(self)
 
     def activation(self, name: str) -> Tensor:
@@ -301,9 +315,11 @@ class Tensor:
         return ops.activation(self, "relu")
 
     def sigmoid(self) -> Tensor:
+        """``1 / (1 + exp(-z))``, the registered activation; derivative ``a (1 - a)``."""
         return ops.activation(self, "sigmoid")
 
     def tanh(self) -> Tensor:
+        """``tanh(z)``, the registered activation; derivative ``1 - a**2``."""
         return ops.activation(self, "tanh")
 
     def log_softmax(self, axis: int = -1) -> Tensor:

@@ -17,7 +17,7 @@ from .._checks import matching_targets, rows_sum_to_one
 from ..activations import Activation as ActivationFunction
 from ..activations import get_activation, log_softmax
 from ..costs import get_cost
-from .core import Operation, Tensor, constant
+from .core import Operation, Tensor, constant, recording
 
 
 def _sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -203,7 +203,9 @@ class Transpose(Operation):
     saves_inputs = False
 
     def value(self, x):
-        return np.ascontiguousarray(x.T)  # a copy: a later change to x must not reach this result
+        if not recording():
+            return x.T  # inside the backward pass or no_grad(): used at once, so a view is safe
+        return np.ascontiguousarray(x.T)  # a copy: a later change to x must not reach a recorded result
 
     def jvp(self, dx):
         return dx.T
