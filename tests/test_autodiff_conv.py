@@ -336,3 +336,15 @@ def test_hvp_through_conv_and_pooling_matches_differences_of_the_gradient():
 
     for g, want in zip(got, [(u - d) / (2 * h) for u, d in zip(gradient(h), gradient(-h))]):
         np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+def test_conv_without_bias_jvp_and_vjp():
+    rng = np.random.default_rng(11)
+    X, K, G = rng.normal(size=(1, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(1, 3, 3, 3))
+    t_X, t_K = rng.normal(size=X.shape), rng.normal(size=K.shape)
+    _, tangent = jvp(lambda x, k: conv2d(x, k), [X, K], [t_X, t_K])
+    expected = _conv_loops(t_X, K, np.zeros(3), 1, 0) + _conv_loops(X, t_K, np.zeros(3), 1, 0)  # bilinear
+    np.testing.assert_allclose(tangent, expected, rtol=1e-12, atol=1e-12)
+    _, pullback = vjp(lambda x, k: conv2d(x, k), X, K)
+    c_X, c_K = pullback(G)
+    assert abs(np.sum(G * tangent) - np.sum(c_X * t_X) - np.sum(c_K * t_K)) < 1e-10

@@ -10,7 +10,9 @@ The forward pass is a matrix product: each window of ``Xp`` becomes a row of ``P
 ``Z = P K_flat^T + b``, the dense layer's ``z = a W^T + b`` with one row per position. The VJPs are
 the site's equations: the kernel's gradient sums its copies over every position, ``dK = G^T P``
 (equation CV2), and the input's gradient is a convolution of the output's gradient, dilated by the
-stride and padded by ``k - 1``, with the flipped kernel (equation CV3).
+stride and padded by ``k - 1``, with the flipped kernel (equation CV3). Pooling's VJPs are
+equation (PL1): max pooling routes each window's gradient to its largest entry, average pooling
+spreads it evenly over the window.
 """
 
 from __future__ import annotations
