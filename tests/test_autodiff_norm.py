@@ -174,3 +174,27 @@ def test_against_pytorch(name):
     np.testing.assert_allclose(Y, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
     for g, t in zip(grads, (tx, tg, tb)):
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_running_statistics_follow_pytorchs_update_rule():
+    """The batch-norm page's inference section: PyTorch's running mean and unbiased running variance."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    batches = [rng.normal(size=(10, 5)) * 3 + 1 for _ in range(4)]
+    layer = torch.nn.BatchNorm1d(5, eps=1e-5, momentum=0.1, dtype=torch.float64)
+    layer.train()
+    mu_run, var_run, alpha = np.zeros(5), np.ones(5), 0.1
+    for Z in batches:
+        out = layer(torch.tensor(Z))
+        m = len(Z)
+        mu_run = (1 - alpha) * mu_run + alpha * Z.mean(axis=0)
+        var_run = (1 - alpha) * var_run + alpha * Z.var(axis=0) * m / (m - 1)
+        ours = batch_norm(Tensor(Z), Tensor(np.ones(5)), Tensor(np.zeros(5))).data  # training mode: batch statistics
+        np.testing.assert_allclose(ours, out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mu_run, layer.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(var_run, layer.running_var.numpy(), rtol=1e-12)
+    layer.eval()
+    Z = batches[0][:1]  # inference on one row: (BN5)
+    np.testing.assert_allclose(
+        layer(torch.tensor(Z)).detach().numpy(), (Z - mu_run) / np.sqrt(var_run + 1e-5), rtol=1e-12, atol=1e-12
+    )
