@@ -50,3 +50,11 @@ def test_single_observation_inputs_are_checked():
         bp.jacobian_z_wrt_W(np.ones(5), 0)
     with pytest.raises(ValueError, match="finite"):
         bp.numerical_jacobian(np.sin, np.array([np.nan]))
+
+
+def test_numerical_jacobian_of_an_array_not_in_c_order(rng):
+    """A transposed (Fortran-order) input is perturbed like any other: its Jacobian is not zero."""
+    A = rng.normal(size=(3, 4))
+    x = rng.normal(size=(4, 3)).T  # (3, 4), not C-contiguous
+    numeric = bp.numerical_jacobian(lambda v: float(np.sum(A * v**2)), x)
+    np.testing.assert_allclose(numeric.reshape(3, 4), 2 * A * x, rtol=1e-6, atol=1e-9)
