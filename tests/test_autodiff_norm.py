@@ -140,7 +140,7 @@ def test_batch_norm_couples_the_rows_and_layer_norm_does_not():
         ((np.ones((4, 3)), np.ones(2), np.zeros(3)), "gamma must have shape"),
         ((np.ones((4, 3)), np.ones(3), np.zeros((1, 3))), "beta must have shape"),
         ((np.ones(3), np.ones(3), np.zeros(3)), "X must have shape"),
-        ((np.ones((0, 3)), np.ones(3), np.zeros(3)), r"m >= 2"),  # an empty batch: the message says what batch_norm needs
+        ((np.ones((0, 3)), np.ones(3), np.zeros(3)), r"m >= 2"),  # an empty batch: what batch_norm needs
     ],
 )
 def test_batch_norm_refuses_bad_input(args, message):

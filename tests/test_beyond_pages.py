@@ -74,7 +74,7 @@ def _python_blocks(path) -> list[tuple[int, str]]:
             blocks.append((start, "\n".join(body)))
             start = None
         elif start is not None:
-            body.append(line[len(indent):] if line.startswith(indent) else line.strip())
+            body.append(line[len(indent) :] if line.startswith(indent) else line.strip())
     return blocks
 
 

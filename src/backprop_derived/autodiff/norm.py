@@ -92,7 +92,9 @@ def _check(X: object, gamma: object, beta: object, eps: object, op: str) -> floa
     assert isinstance(X, Tensor) and isinstance(gamma, Tensor) and isinstance(beta, Tensor)
     if X.ndim != 2 or X.shape[0] == 0:
         least = 2 if op == "batch_norm" else 1  # a batch norm of one row is refused below, with the reason
-        raise ValueError(f"{op}: X must have shape (m, n) with m >= {least}, one observation per row; got shape {X.shape}")
+        raise ValueError(
+            f"{op}: X must have shape (m, n) with m >= {least}, one observation per row; got shape {X.shape}"
+        )
     n = X.shape[1]
     for name, t in (("gamma", gamma), ("beta", beta)):
         if t.shape != (n,):
