@@ -63,3 +63,11 @@ def test_numerical_jacobian_calls_f_twice_per_entry():
     J = bp.numerical_jacobian(f, np.array([1.0, 2.0, 3.0]))
     assert len(calls) == 6
     np.testing.assert_allclose(J, [[1, 1, 1], [2, 4, 6]], rtol=1e-8)
+
+
+def test_numerical_jacobian_of_an_array_not_in_c_order(rng):
+    """A transposed (Fortran-order) input is perturbed like any other: its Jacobian is not zero."""
+    A = rng.normal(size=(3, 4))
+    x = rng.normal(size=(4, 3)).T  # (3, 4), not C-contiguous
+    numeric = bp.numerical_jacobian(lambda v: float(np.sum(A * v**2)), x)
+    np.testing.assert_allclose(numeric.reshape(3, 4), 2 * A * x, rtol=1e-6, atol=1e-9)

@@ -81,6 +81,10 @@ def figures() -> dict[str, object]:
         ),
         **_training_figures(bp, X),
         **_autodiff_figures(bp, X),
+        "cnn-kernels.png": bp.plots.plot_kernels(
+            digits_cnn_kernels(), title="Kernels of the digits CNN after 10 epochs"
+        ),
+        "residual-gradient-norms.png": _residual_norms_figure(bp),
     }
 
 
@@ -97,6 +101,62 @@ def _autodiff_figures(bp, X) -> dict[str, object]:
     return {
         "autodiff-graph.png": bp.plots.draw_autodiff_graph(C, names),
     }
+
+
+def _residual_norms_figure(bp):
+    """beyond/residual.md: gradient norms of the ten-sigmoid-layer network, plain and with skips around layers 2-10."""
+    from backprop_derived.autodiff import Tensor, softmax_cross_entropy
+
+    X, y = bp.load_iris()
+    X, Y = bp.standardize(X), bp.one_hot(y, 3)
+    net = bp.Network([4] + [10] * 10 + [3], hidden="sigmoid", seed=0)
+    norms = {}
+    for skip in (False, True):
+        params = [Tensor(p, requires_grad=True) for p in net.parameters()]
+        W, b = params[0::2], params[1::2]
+        h = (Tensor(X) @ W[0].T + b[0]).sigmoid()
+        for l in range(1, 10):
+            f = (h @ W[l].T + b[l]).sigmoid()
+            h = h + f if skip else f
+        softmax_cross_entropy(h @ W[10].T + b[10], Y).backward()
+        label = "with skips around layers 2 to 10" if skip else "plain (as on the initialisation page)"
+        norms[label] = [np.linalg.norm(w.grad) for w in W]
+    fig = bp.plots.plot_gradient_norms(norms, title="Gradient norm per layer, 10 sigmoid layers on iris")
+    fig.site_dpi = 200
+    return fig
+
+
+def digits_cnn_kernels() -> np.ndarray:
+    """The kernels of the CNN trained on beyond/cnn-digits.md: the page's training block, step for step.
+
+    tests/test_beyond_pages.py runs the page's block and checks that it ends with these kernels.
+    """
+    import backprop_derived as bp
+    from backprop_derived.autodiff import Tensor, conv2d, max_pool2d, softmax_cross_entropy
+
+    images, labels = bp.load_digits()
+    X_train, _, y_train, _ = bp.train_test_split(images.reshape(-1, 64), labels, test_fraction=0.25, seed=0)
+    X_train = X_train.reshape(-1, 1, 8, 8) / 16
+    Y_train = bp.one_hot(y_train, 10)
+    rng = np.random.default_rng(0)
+    K = Tensor(rng.normal(0, np.sqrt(2 / 9), size=(8, 1, 3, 3)), requires_grad=True)
+    b = Tensor(np.zeros(8), requires_grad=True)
+    W = Tensor(rng.normal(0, np.sqrt(1 / 128), size=(10, 128)), requires_grad=True)
+    c = Tensor(np.zeros(10), requires_grad=True)
+    params = [K, b, W, c]
+    velocity = [np.zeros(p.shape) for p in params]
+    for _ in range(10):
+        order = rng.permutation(len(X_train))
+        for batch in np.array_split(order, len(order) // 32):
+            for p in params:
+                p.grad = None
+            A = max_pool2d(conv2d(Tensor(X_train[batch]), K, b, padding=1).relu(), 2)
+            softmax_cross_entropy(A.reshape(len(batch), 128) @ W.T + c, Y_train[batch]).backward()
+            for p, v in zip(params, velocity):
+                v *= 0.9
+                v -= 0.05 * p.grad
+                p.data = p.data + v
+    return K.data
 
 
 def _training_figures(bp, X) -> dict[str, object]:
@@ -149,7 +209,8 @@ def _training_figures(bp, X) -> dict[str, object]:
 
 def on_files(files, config):
     for name, fig in figures().items():
-        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=110)))
+        dpi = getattr(fig, "site_dpi", 110)  # figures that ask for it are drawn at 2x (shown at half size)
+        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=dpi)))
     return files
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import autodiff
 from .activations import Activation, get_activation, register_activation, unregister_activation
 from .costs import Cost, get_cost
-from .data import CLASS_NAMES, FEATURE_NAMES, load_iris, one_hot, standardize, train_test_split
+from .data import CLASS_NAMES, FEATURE_NAMES, load_digits, load_iris, one_hot, standardize, train_test_split
 from .diagnostics import dead_units, gradient_norms
 from .gradcheck import TOLERANCE as GRADIENT_CHECK_TOLERANCE
 from .gradcheck import gradient_check, numerical_gradients, relative_error
@@ -57,6 +57,7 @@ __all__ = [
     "jacobian_a_wrt_z",
     "jacobian_z_wrt_W",
     "jacobian_z_wrt_a_prev",
+    "load_digits",
     "load_iris",
     "numerical_gradients",
     "numerical_jacobian",

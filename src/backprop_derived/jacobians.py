@@ -33,7 +33,7 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
     if not callable(f):
         raise TypeError(f"f must be a function of one array; got {f!r}")
     h = positive_number(h, "h")
-    x = np.array(float_array(x, "x"), dtype=np.float64, copy=True)
+    x = np.array(float_array(x, "x"), dtype=np.float64, copy=True, order="C")  # C order: flat below is a view
     if x.size == 0:
         raise ValueError("x is empty; expected at least one entry to differentiate with respect to")
     finite(x, "x")

@@ -36,6 +36,8 @@ class Figure(_MplFigure):
     #: One sentence of facts read from the figure's data, for a caption (the site's build puts it
     #: where a page writes ``{{ caption }}`` inside the figure's ``<figure>`` block).
     caption = ""
+    #: The resolution the site's build draws the figure at; 190 dpi or more is shown at half its pixel size.
+    site_dpi = 110
 
     def png_bytes(self, dpi: int = 100) -> bytes:
         """The figure as PNG bytes on white, with ``alt_text`` as the PNG's Description."""
@@ -487,6 +489,46 @@ def plot_layer_variances(variances: Mapping[str, ArrayLike], title: str = "Mean 
         f"{label}: {v[0]:.2g} at layer 1 and {v[-1]:.2g} at layer {v.size}" for label, v in values.items()
     )
     fig.alt_text = f"{title}, log scale. {lines}."
+    return fig
+
+
+def plot_kernels(K: ArrayLike, title: str = "Learned kernels") -> Figure:
+    """The kernels of a convolutional layer as small heat maps, one panel an output channel.
+
+    ``K`` has shape ``(c_out, 1, kh, kw)`` (one input channel), as ``backprop_derived.autodiff.conv2d``
+    takes it. All panels share one diverging colour scale centred at 0 (zero is white, positive
+    weights red, negative blue), so the kernels can be compared with each other.
+    """
+    K = finite(float_array(K, "K"), "K")
+    if K.ndim != 4 or K.shape[1] != 1:
+        raise ValueError(f"K must have shape (c_out, 1, kh, kw), one input channel; got shape {K.shape}")
+    c_out, _, kh, kw = K.shape
+    cols = min(c_out, 4)
+    rows = -(-c_out // cols)
+    fig = Figure(figsize=(1.55 * cols + 0.9, 1.55 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    lim = float(np.abs(K).max()) or 1.0
+    images = []
+    for o, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if o >= c_out:
+            ax.set_axis_off()
+            continue
+        images.append(ax.imshow(K[o, 0], cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
+        ax.set_title(f"kernel {o + 1}", fontsize=9)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8, label="weight")
+    fig.site_dpi = 200  # the site draws it at 2x and shows it at half its pixel size
+    fig.suptitle(title, fontsize=10)
+    centre_positive = int(np.sum(K[:, 0, kh // 2, kw // 2] > 0))
+    fig.caption = (
+        f"{c_out} kernels of {kh} x {kw} weights, from {K.min():.2f} to {K.max():.2f}; "
+        f"{int(np.sum(K > 0))} of {K.size} weights are positive"
+    )
+    fig.alt_text = (
+        f"{title}: {c_out} heat maps of {kh} by {kw} weights on one colour scale, red positive and blue "
+        f"negative; {fig.caption}; the centre weight is positive in {centre_positive} of the {c_out} kernels"
+    )
     return fig
 
 

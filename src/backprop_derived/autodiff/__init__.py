@@ -20,20 +20,27 @@ Examples
 array([[3., 4.]])
 """
 
+from .conv import avg_pool2d, conv2d, max_pool2d
 from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to, topological_order
 from .functional import checkpoint, grad, hvp, jvp, vjp
+from .norm import batch_norm, layer_norm
 from .ops import activation, softmax_cross_entropy
 
 __all__ = [
     "Operation",
     "Tensor",
     "activation",
+    "avg_pool2d",
     "backpropagate",
+    "batch_norm",
     "checkpoint",
     "constant",
+    "conv2d",
     "grad",
     "hvp",
     "jvp",
+    "layer_norm",
+    "max_pool2d",
     "no_grad",
     "softmax_cross_entropy",
     "sum_to",
