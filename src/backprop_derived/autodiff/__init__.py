@@ -23,18 +23,22 @@ array([[3., 4.]])
 from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to
 from .functional import checkpoint, grad, hvp, jvp, vjp
 from .ops import activation, softmax_cross_entropy
+from .sequence import attention, clip_grad_norm, rnn
 
 __all__ = [
     "Operation",
     "Tensor",
     "activation",
+    "attention",
     "backpropagate",
     "checkpoint",
+    "clip_grad_norm",
     "constant",
     "grad",
     "hvp",
     "jvp",
     "no_grad",
+    "rnn",
     "softmax_cross_entropy",
     "sum_to",
     "vjp",
