@@ -68,6 +68,8 @@ OPERATIONS = {
     "integer array": (lambda a: a[[0, 0, -1]], lambda m, n: [(m, n)], None),
     "one entry": (lambda a: a[0, -1], lambda m, n: [(m, n)], None),
     "exp": (lambda a: a.exp(), lambda m, n: [(m, n)], None),
+    "sin": (lambda a: a.sin(), lambda m, n: [(m, n)], None),
+    "cos": (lambda a: a.cos(), lambda m, n: [(m, n)], None),
     "log": (lambda a: a.log(), lambda m, n: [(m, n)], [_positive]),
     "sqrt": (lambda a: a.sqrt(), lambda m, n: [(m, n)], [_positive]),
     "relu": (lambda a: a.relu(), lambda m, n: [(m, n)], [_away_from_kink]),

@@ -80,7 +80,25 @@ def figures() -> dict[str, object]:
             bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1
         ),
         **_training_figures(bp, X),
+        **_autodiff_figures(bp, X),
         **_sequence_figures(),
+    }
+
+
+def _autodiff_figures(bp, X) -> dict[str, object]:
+    """Figures of the pages under autodiff/ drawn from the engine (the engine page's 4-5-3 graph)."""
+    from backprop_derived.autodiff import Tensor, softmax_cross_entropy
+
+    _, y = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    W1, b1, W2, b2 = (Tensor(p, requires_grad=True) for p in net.parameters())
+    x = Tensor(X[FLOWER : FLOWER + 1])
+    C = softmax_cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, bp.one_hot(y[FLOWER : FLOWER + 1], 3))
+    names = {id(W1): "W1", id(b1): "b1", id(W2): "W2", id(b2): "b2", id(x): "x", id(C): "C"}
+    return {
+        "autodiff-graph.png": bp.plots.draw_autodiff_graph(
+            C, names, title="The graph the engine records for the 4-5-3 network and flower 100"
+        ),
     }
 
 

@@ -549,3 +549,143 @@ def plot_gradient_through_time(norms: Mapping[str, ArrayLike], title: str = "Gra
     fig.caption = lines
     fig.alt_text = f"{title}, log scale. {lines}."
     return fig
+
+
+def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, title: str | None = None) -> Figure:
+    """The graph the autodiff engine recorded for ``root`` (a ``bp.autodiff.Tensor``), left to right.
+
+    Every tensor is a box: a leaf that requires a gradient in blue, a constant in grey, a result in
+    white labelled with the operation that made it; ``names`` maps ``id(tensor)`` to a label. An
+    arrow runs from each input to each operation that used it (the forward pass); the backward pass
+    walks the arrows the other way. A tensor with several consumers is outlined in orange: its
+    cotangents add up there.
+    """
+    from .autodiff import Tensor, topological_order
+
+    if not isinstance(root, Tensor):
+        raise TypeError(f"root must be a bp.autodiff.Tensor; got {type(root).__name__}")
+    if not root.requires_grad:
+        raise ValueError("root records no graph: no tensor it depends on has requires_grad=True")
+    names = dict(names or {})
+    recorded = topological_order(root)
+    nodes: list = []
+    seen: set[int] = set()
+    for t in recorded:  # constants used by a recorded operation come just before it
+        for parent in t._op.inputs if t._op is not None else ():
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                nodes.append(parent)
+        if id(t) not in seen:
+            seen.add(id(t))
+            nodes.append(t)
+
+    def recorded_op(t: Tensor) -> bool:
+        return t._op is not None and t.requires_grad
+
+    def inputs_of(t: Tensor) -> tuple:
+        return t._op.inputs if t._op is not None else ()
+
+    level: dict[int, int] = {}
+    for t in nodes:  # a result one column right of its latest input
+        if recorded_op(t):
+            level[id(t)] = 1 + max(level.get(id(p), 0) for p in t._op.inputs)
+        else:
+            level[id(t)] = 0
+    consumers: dict[int, int] = {}
+    for t in recorded:
+        for parent in t._op.inputs if t._op is not None else ():
+            consumers[id(parent)] = consumers.get(id(parent), 0) + 1
+    spine = {id(root)}  # the longest chain into the root, drawn on one line
+    node = root
+    while recorded_op(node):
+        node = max(inputs_of(node), key=lambda p: level[id(p)] + (0.5 if recorded_op(p) else 0))
+        spine.add(id(node))
+    for t in reversed(nodes):  # off the spine: one column left of its first consumer
+        users = [level[id(u)] for u in recorded if recorded_op(u) and any(p is t for p in inputs_of(u))]
+        if users and id(t) not in spine:
+            level[id(t)] = min(users) - 1
+    columns: dict[int, list] = {}
+    for t in nodes:
+        columns.setdefault(level[id(t)], []).append(t)
+    pos: dict[int, tuple[float, float]] = {}
+    for lv, col in columns.items():
+        offsets = iter([1, -1, 2, -2, 3, -3, 4, -4, 5, -5])
+        for t in col:
+            pos[id(t)] = (lv, 0.0 if id(t) in spine else float(next(offsets)))
+    ys = [y for _, y in pos.values()]
+    height = max(ys) - min(ys) + 1
+    columns = dict(sorted(columns.items()))
+    fig = Figure(figsize=(1.25 * len(columns) + 0.6, 0.8 * height + 0.8), layout="constrained")
+    ax = fig.add_subplot()
+    for t in recorded:
+        for parent in t._op.inputs if t._op is not None else ():
+            ax.annotate(
+                "",
+                xy=pos[id(t)],
+                xytext=pos[id(parent)],
+                arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 1.0, "shrinkA": 18, "shrinkB": 18},
+            )
+
+    def label(t: Tensor) -> str:
+        if id(t) in names:
+            head = names[id(t)]
+        elif t._op is not None and t.requires_grad:
+            head = t._op.name
+        else:
+            head = "constant"
+        shape = "scalar" if t.shape == () else "x".join(map(str, t.shape))
+        return f"{head}\n{shape}"
+
+    for t in nodes:
+        if t._op is not None and t.requires_grad:
+            face = "white"
+        else:
+            face = "#cfe0fb" if t.requires_grad else "#e6e6e6"
+        shared = consumers.get(id(t), 0) > 1
+        ax.text(
+            *pos[id(t)],
+            label(t),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            zorder=3,
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "facecolor": face,
+                "edgecolor": "#e07000" if shared else "black",
+                "linewidth": 2.0 if shared else 0.8,
+            },
+        )
+    ax.set_xlim(min(columns) - 0.6, max(columns) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.set_axis_off()
+    n_ops = sum(1 for t in recorded if t._op is not None)
+    leaves = [t for t in nodes if t._op is None and t.requires_grad]
+    constants = [t for t in nodes if not t.requires_grad]
+    shared_names = [label(t).split("\n")[0] for t in nodes if consumers.get(id(t), 0) > 1]
+    if title:
+        ax.set_title(title, fontsize=10)
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    fig.caption = (
+        f"{count(n_ops, 'recorded operation')}, {'1 leaf' if len(leaves) == 1 else f'{len(leaves)} leaves'} "
+        "that require a gradient "
+        f"and {count(len(constants), 'constant')}; "
+        + (
+            f"tensors with more than one consumer: {', '.join(shared_names)}."
+            if shared_names
+            else "every tensor has exactly one consumer."
+        )
+    )
+    fig.alt_text = (
+        f"The graph recorded by the autodiff engine, drawn left to right in {len(columns)} columns: "
+        + "; ".join(
+            f"column {lv - min(columns) + 1}: " + ", ".join(label(t).replace("\n", " of shape ") for t in col)
+            for lv, col in sorted(columns.items())
+        )
+        + ". "
+        + fig.caption
+    )
+    return fig

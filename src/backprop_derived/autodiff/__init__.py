@@ -20,7 +20,7 @@ Examples
 array([[3., 4.]])
 """
 
-from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to
+from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to, topological_order
 from .functional import checkpoint, grad, hvp, jvp, vjp
 from .ops import activation, softmax_cross_entropy
 from .sequence import attention, clip_grad_norm, rnn
@@ -41,5 +41,6 @@ __all__ = [
     "rnn",
     "softmax_cross_entropy",
     "sum_to",
+    "topological_order",
     "vjp",
 ]

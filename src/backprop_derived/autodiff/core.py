@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from numbers import Real
 from typing import Any, ClassVar, Union
 
@@ -73,6 +73,11 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         _state["recording"] = before
+
+
+def recording() -> bool:
+    """Whether operations are being recorded now (False inside ``no_grad()`` and the backward pass)."""
+    return _state["recording"]
 
 
 @contextlib.contextmanager
@@ -161,6 +166,7 @@ class Tensor:
 
     @property
     def data(self) -> np.ndarray:
+        """The value; assigning to it raises the tensor's version (see the class docstring)."""
         return self._data
 
     @data.setter
@@ -173,14 +179,17 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes of ``data``."""
         return self._data.ndim
 
     @property
     def size(self) -> int:
+        """The number of entries of ``data``."""
         return self._data.size
 
     def __len__(self) -> int:
@@ -278,13 +287,24 @@ class Tensor:
         return ops.Max(axis, keepdims)(self)
 
     def exp(self) -> Tensor:
+        """``exp(x)``, its own derivative; an entry above 709.78 overflows and raises ValueError."""
         return ops.Exp()(self)
 
     def log(self) -> Tensor:
+        """``log(x)`` of positive entries; derivative ``1 / x``."""
         return ops.Log()(self)
 
     def sqrt(self) -> Tensor:
+        """``sqrt(x)`` of positive entries; derivative ``1 / (2 sqrt(x))``."""
         return ops.Sqrt()(self)
+
+    def sin(self) -> Tensor:
+        """``sin(x)``; derivative ``cos(x)``."""
+        return ops.Sin()(self)
+
+    def cos(self) -> Tensor:
+        """``cos(x)``; derivative ``-sin(x)``."""
+        return ops.Cos()(self)
 
     def activation(self, name: str) -> Tensor:
         """The registered activation called ``name`` (``bp.register_activation``), e.g. ``"relu"``."""
@@ -295,9 +315,11 @@ class Tensor:
         return ops.activation(self, "relu")
 
     def sigmoid(self) -> Tensor:
+        """``1 / (1 + exp(-z))``, the registered activation; derivative ``a (1 - a)``."""
         return ops.activation(self, "sigmoid")
 
     def tanh(self) -> Tensor:
+        """``tanh(z)``, the registered activation; derivative ``1 - a**2``."""
         return ops.activation(self, "tanh")
 
     def log_softmax(self, axis: int = -1) -> Tensor:
@@ -342,12 +364,15 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Set ``grad`` back to ``None`` on this tensor and on every tensor it was computed from."""
-        for node in _graph(self):
+        for node in topological_order(self):
             node.grad = None
 
 
-def _graph(root: Tensor) -> list[Tensor]:
-    """The tensors that need a gradient, each after all of its inputs (iterative: no depth limit)."""
+def topological_order(root: Tensor) -> list[Tensor]:
+    """The recorded tensors ``root`` depends on (those requiring a gradient), each after all of its inputs.
+
+    Its reverse is the order of the backward pass. Iterative, so there is no depth limit.
+    """
     order: list[Tensor] = []
     seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
@@ -359,22 +384,25 @@ def _graph(root: Tensor) -> list[Tensor]:
             seen.add(id(node))
             stack.append((node, True))
             if node._op is not None:
-                stack.extend((t, False) for t in node._op.inputs)
+                stack.extend((t, False) for t in reversed(node._op.inputs))  # first input first
     return order
 
 
-def backpropagate(root: Tensor, seed: Tensor) -> dict[Tensor, Tensor]:
+def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = None) -> dict[Tensor, Tensor]:
     """Reverse mode: the cotangent of every tensor ``root`` depends on (that requires a gradient).
 
     ``seed`` is ``dC/d(root)``. Returns a dict from tensor to its cotangent, as a Tensor: if the
     seed and the recorded tensors carry tangents, the cotangents carry theirs (forward-over-reverse).
+    With ``keep``, only those tensors' cotangents are returned, and every other one is dropped as
+    soon as it has been passed on, so the backward pass holds only its frontier.
     """
-    order = _graph(root)
+    order = topological_order(root)
+    kept = None if keep is None else {id(t) for t in keep}
     cotangents: dict[Tensor, Tensor] = {root: seed}
     with no_grad():  # the backward pass is not itself recorded
         for node in reversed(order):  # every consumer of a node comes before the node itself
             op = node._op
-            g = cotangents.get(node)
+            g = cotangents.get(node) if kept is None or id(node) in kept else cotangents.pop(node, None)
             if op is None or g is None:
                 continue
             op.check_versions()
@@ -475,6 +503,10 @@ class Operation:
                     f"the output of {self.name} (a Tensor of shape {out.shape}) was modified after the forward "
                     "pass; its gradient needs the old value"
                 )
+
+    def has_tangent(self, i: int) -> bool:
+        """Whether input ``i`` carries a tangent (its ``jvp`` argument is zeros otherwise): lets a JVP skip work."""
+        return self.inputs[i].tangent is not None
 
     def no_second_derivative(self, what: str) -> None:
         """Raise if forward mode runs through this VJP (``hvp``), which is written in NumPy only."""

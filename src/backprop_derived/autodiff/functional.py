@@ -6,6 +6,7 @@ primals and vectors are array-likes (or Tensors, whose values are used); results
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -68,7 +69,7 @@ def vjp(f: Function, *primals: ArrayLike) -> tuple[np.ndarray, Callable[[ArrayLi
             raise ValueError(f"u must have the output's shape {out.shape}; got shape {seed.shape}")
         if not out.requires_grad:
             return tuple(np.zeros(x.shape) for x in xs)
-        cts = backpropagate(out, Tensor._wrap(seed))
+        cts = backpropagate(out, Tensor._wrap(seed), keep=xs)
         return tuple(cts[x].data if x in cts else np.zeros(x.shape) for x in xs)
 
     return out.data, pullback
@@ -105,7 +106,7 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
         raise ValueError(f"hvp needs f to return a scalar of shape (); got shape {out.shape}")
     if not out.requires_grad:
         return tuple(np.zeros(x.shape) for x in xs)
-    cts = backpropagate(out, Tensor._wrap(np.ones(())))
+    cts = backpropagate(out, Tensor._wrap(np.ones(())), keep=xs)
     result = []
     for x in xs:
         ct = cts.get(x)
@@ -120,7 +121,8 @@ class Checkpoint(Operation):
 
     def __init__(self, f: Function):
         self.f = f
-        self._cache: tuple[Tensor, list[Tensor]] | None = None
+        # (the cotangent g it was computed for, weakly: holding g would keep it alive; the input cotangents)
+        self._cache: tuple[weakref.ref[Tensor], list[Tensor | None]] | None = None
 
     def value(self, *xs):
         with no_grad():  # the intermediates of f are dropped as soon as f returns
@@ -130,15 +132,19 @@ class Checkpoint(Operation):
         return jvp(self.f, list(self.input_data), list(dxs))[1]
 
     def vjp(self, g, i):
-        if self._cache is None or self._cache[0] is not g:  # recompute once per backward pass
+        if self._cache is None or self._cache[0]() is not g or self._cache[1][i] is None:
+            # Recompute f, recorded this time, and backpropagate through it: once per backward pass.
             leaves = [Tensor._wrap(t.data, t.tangent) for t in self.inputs]
             for leaf, t in zip(leaves, self.inputs):
                 leaf.requires_grad = t.requires_grad
             with _recording():
                 out = _output(self.f(*leaves))
-            cts = backpropagate(out, g) if out.requires_grad else {}
-            self._cache = (g, [cts.get(leaf, constant(np.zeros(leaf.shape))) for leaf in leaves])
-        return self._cache[1][i]
+            cts = backpropagate(out, g, keep=leaves) if out.requires_grad else {}
+            self._cache = (weakref.ref(g), [cts.get(leaf, constant(np.zeros(leaf.shape))) for leaf in leaves])
+        cotangent = self._cache[1][i]
+        self._cache[1][i] = None  # handed over: the operation keeps no gradient after the pass
+        assert cotangent is not None
+        return cotangent
 
 
 def checkpoint(f: Function, *inputs: Tensor) -> Tensor:

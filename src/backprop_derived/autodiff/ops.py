@@ -17,7 +17,7 @@ from .._checks import matching_targets, rows_sum_to_one
 from ..activations import Activation as ActivationFunction
 from ..activations import get_activation, log_softmax
 from ..costs import get_cost
-from .core import Operation, Tensor, constant
+from .core import Operation, Tensor, constant, recording
 
 
 def _sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -184,9 +184,11 @@ class MatMul(Operation):
             raise ValueError(f"@ needs matrices of shapes (m, k) and (k, n); got {A.shape} and {B.shape}")
         return A @ B
 
-    def jvp(self, dA, dB):
+    def jvp(self, dA, dB):  # d(AB) = dA B + A dB: two products like the value's; one with no tangent is skipped
         A, B = self.input_data
-        return dA @ B + A @ dB
+        if not self.has_tangent(1):
+            return self.value(dA, B)
+        return self.value(A, dB) if not self.has_tangent(0) else self.value(dA, B) + self.value(A, dB)
 
     def vjp(self, g, i):
         A, B = self.inputs
@@ -201,7 +203,9 @@ class Transpose(Operation):
     saves_inputs = False
 
     def value(self, x):
-        return np.ascontiguousarray(x.T)  # a copy: a later change to x must not reach this result
+        if not recording():
+            return x.T  # inside the backward pass or no_grad(): used at once, so a view is safe
+        return np.ascontiguousarray(x.T)  # a copy: a later change to x must not reach a recorded result
 
     def jvp(self, dx):
         return dx.T
@@ -396,6 +400,32 @@ class Exp(Operation):
 
     def vjp(self, g, i):
         return g * self.output
+
+
+class Sin(Operation):
+    name = "sin"
+
+    def value(self, x):
+        return np.sin(x)
+
+    def jvp(self, dx):
+        return np.cos(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return g * self.inputs[0].cos()
+
+
+class Cos(Operation):
+    name = "cos"
+
+    def value(self, x):
+        return np.cos(x)
+
+    def jvp(self, dx):
+        return -np.sin(self.input_data[0]) * dx
+
+    def vjp(self, g, i):
+        return -(g * self.inputs[0].sin())
 
 
 class Log(Operation):
