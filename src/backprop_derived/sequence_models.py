@@ -185,4 +185,4 @@ def state_gradient_norms(model: RNNModel, X: np.ndarray, y: np.ndarray) -> np.nd
         h = rnn(Tensor(X[:, t : t + 1]), h, W_x, W_h, b)[:, 0]
         states.append(h)
     ((h @ w.T + c - Tensor(y)) ** 2).mean().backward()
-    return np.array([np.linalg.norm(s.grad) for s in states])
+    return np.array([np.linalg.norm(s.grad if s.grad is not None else 0.0) for s in states])
