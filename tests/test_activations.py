@@ -167,3 +167,49 @@ def test_registering_twice_or_a_non_activation():
         bp.register_activation(bp.get_activation("relu"))
     with pytest.raises(TypeError, match="activation must be an Activation instance"):
         bp.register_activation("relu")
+
+
+# --- an activation whose derivative needs z, by the same recipe ----------------------------------
+
+
+class SiLU(bp.Activation):
+    """``a = z sigma(z)``; its derivative ``sigma(z) (1 + z (1 - sigma(z)))`` is not a function of ``a``."""
+
+    name = "silu_test"
+
+    def _value(self, z):
+        return z / (1.0 + np.exp(-z))
+
+    def _derivative(self, z, a):
+        s = 1.0 / (1.0 + np.exp(-z))
+        return s * (1.0 + z * (1.0 - s))
+
+
+@pytest.fixture
+def silu():
+    act = bp.register_activation(SiLU())
+    try:
+        yield act
+    finally:
+        bp.unregister_activation(act.name)
+
+
+def test_an_activation_whose_derivative_needs_z(silu):
+    z = np.array([[-2.5, -0.3, 0.0, 0.8, 3.1]])
+    J_num = bp.numerical_jacobian(lambda v: silu.value(v.reshape(1, -1)), z[0])
+    np.testing.assert_allclose(silu.jacobian(z)[0], J_num, atol=1e-8)
+    X, y = bp.load_iris()
+    net = bp.Network([4, 5, 3], hidden="silu_test", seed=0)
+    assert bp.gradient_check(net, bp.standardize(X)[::10], bp.one_hot(y[::10], 3)) <= bp.GRADIENT_CHECK_TOLERANCE
+    t = bp.autodiff.Tensor(z, requires_grad=True)
+    t.activation("silu_test").sum().backward()
+    np.testing.assert_allclose(t.grad, np.diag(J_num)[None, :], rtol=1e-6, atol=1e-9)
+
+
+def test_unregister_leaves_the_registry_as_it_was():
+    before = dict(ACTIVATIONS)
+    act = bp.register_activation(SiLU())
+    assert bp.unregister_activation("silu_test") is act
+    assert before == ACTIVATIONS
+    with pytest.raises(ValueError, match="unknown activation 'silu_test'"):
+        bp.unregister_activation("silu_test")

@@ -275,3 +275,35 @@ def test_operators_refuse_what_they_cannot_mean():
         t.sum(axis=2)
     with pytest.raises(ValueError, match=r"reshape cannot turn shape \(2,\) into \(3,\)"):
         t.reshape(3)
+
+
+# --- the graph drawing and the benchmark script ------------------------------------------------
+
+
+def test_the_graph_drawing_names_a_tensor_with_two_consumers():
+    a = Tensor([[1.0, 2.0]], requires_grad=True)
+    C = (a * a.exp()).sum()
+    fig = bp.plots.draw_autodiff_graph(C, {id(a): "a"})
+    assert fig.caption == (
+        "3 recorded operations, 1 leaf that requires a gradient and 0 constants; "
+        "tensors with more than one consumer: a."
+    )
+    assert "drawn top to bottom in 4 rows" in fig.alt_text
+    with pytest.raises(TypeError, match=r"root must be a bp\.autodiff\.Tensor; got ndarray"):
+        bp.plots.draw_autodiff_graph(np.ones(2))
+    with pytest.raises(ValueError, match="root records no graph"):
+        bp.plots.draw_autodiff_graph(Tensor([1.0]).sum())
+
+
+def test_the_engine_benchmark_counts_and_agrees():
+    from conftest import ROOT, load_module
+
+    engine = load_module("engine_benchmark", ROOT / "benchmarks" / "engine.py")
+    X, Y, net, params = engine.setup()
+    ours = engine.engine_gradients(X, Y, params)
+    theirs = [g for pair in net.gradients(X, Y) for g in pair]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    counts = engine.count_multiply_adds(X, Y, params)
+    F1, F2 = 1024 * 784 * 256, 1024 * 256 * 10
+    assert counts == {"forward": F1 + F2, "backward": F1 + 2 * F2}

@@ -96,9 +96,7 @@ def _autodiff_figures(bp, X) -> dict[str, object]:
     C = softmax_cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, bp.one_hot(y[FLOWER : FLOWER + 1], 3))
     names = {id(W1): "W1", id(b1): "b1", id(W2): "W2", id(b2): "b2", id(x): "x", id(C): "C"}
     return {
-        "autodiff-graph.png": bp.plots.draw_autodiff_graph(
-            C, names, title="The graph the engine records for the 4-5-3 network and flower 100"
-        ),
+        "autodiff-graph.png": bp.plots.draw_autodiff_graph(C, names),
     }
 
 

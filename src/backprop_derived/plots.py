@@ -551,8 +551,12 @@ def plot_gradient_through_time(norms: Mapping[str, ArrayLike], title: str = "Gra
     return fig
 
 
-def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, title: str | None = None) -> Figure:
-    """The graph the autodiff engine recorded for ``root`` (a ``bp.autodiff.Tensor``), left to right.
+def draw_autodiff_graph(
+    root: object, names: Mapping[int, str] | None = None, title: str | None = None, vertical: bool = True
+) -> Figure:
+    """The graph the autodiff engine recorded for ``root`` (a ``bp.autodiff.Tensor``), top to bottom.
+
+    ``vertical=False`` draws it left to right instead (wide: for a wide screen, not a phone).
 
     Every tensor is a box: a leaf that requires a gradient in blue, a constant in grey, a result in
     white labelled with the operation that made it; ``names`` maps ``id(tensor)`` to a label. An
@@ -614,8 +618,13 @@ def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, ti
             pos[id(t)] = (lv, 0.0 if id(t) in spine else float(next(offsets)))
     ys = [y for _, y in pos.values()]
     height = max(ys) - min(ys) + 1
+    if vertical:  # level down the page, branches across
+        pos = {k: (1.3 * y, -float(lv)) for k, (lv, y) in pos.items()}
     columns = dict(sorted(columns.items()))
-    fig = Figure(figsize=(1.25 * len(columns) + 0.6, 0.8 * height + 0.8), layout="constrained")
+    if vertical:
+        fig = Figure(figsize=(1.1 * height + 0.8, 0.62 * len(columns) + 0.6), layout="constrained")
+    else:
+        fig = Figure(figsize=(1.25 * len(columns) + 0.6, 0.8 * height + 0.8), layout="constrained")
     ax = fig.add_subplot()
     for t in recorded:
         for parent in t._op.inputs if t._op is not None else ():
@@ -656,8 +665,9 @@ def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, ti
                 "linewidth": 2.0 if shared else 0.8,
             },
         )
-    ax.set_xlim(min(columns) - 0.6, max(columns) + 0.8)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    xs_drawn, ys_drawn = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    ax.set_xlim(min(xs_drawn) - 0.8, max(xs_drawn) + 0.8)
+    ax.set_ylim(min(ys_drawn) - 0.5, max(ys_drawn) + 0.5)
     ax.set_axis_off()
     n_ops = sum(1 for t in recorded if t._op is not None)
     leaves = [t for t in nodes if t._op is None and t.requires_grad]
@@ -670,9 +680,9 @@ def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, ti
         return f"{n} {word}" + ("" if n == 1 else "s")
 
     fig.caption = (
-        f"{count(n_ops, 'recorded operation')}, {'1 leaf' if len(leaves) == 1 else f'{len(leaves)} leaves'} "
-        "that require a gradient "
-        f"and {count(len(constants), 'constant')}; "
+        f"{count(n_ops, 'recorded operation')}, "
+        + ("1 leaf that requires a gradient " if len(leaves) == 1 else f"{len(leaves)} leaves that require a gradient ")
+        + f"and {count(len(constants), 'constant')}; "
         + (
             f"tensors with more than one consumer: {', '.join(shared_names)}."
             if shared_names
@@ -680,9 +690,11 @@ def draw_autodiff_graph(root: object, names: Mapping[int, str] | None = None, ti
         )
     )
     fig.alt_text = (
-        f"The graph recorded by the autodiff engine, drawn left to right in {len(columns)} columns: "
+        f"The graph recorded by the autodiff engine, drawn {'top to bottom' if vertical else 'left to right'} "
+        f"in {len(columns)} {'rows' if vertical else 'columns'}: "
         + "; ".join(
-            f"column {lv - min(columns) + 1}: " + ", ".join(label(t).replace("\n", " of shape ") for t in col)
+            f"{'row' if vertical else 'column'} {lv - min(columns) + 1}: "
+            + ", ".join(label(t).replace("\n", " of shape ") for t in col)
             for lv, col in sorted(columns.items())
         )
         + ". "

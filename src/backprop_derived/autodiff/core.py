@@ -359,6 +359,8 @@ class Tensor:
         for node, g in cotangents.items():
             if node._op is None and node.grad is not None:  # leaves accumulate
                 node.grad = node.grad + g.data
+            elif node._op is None and g.data.base is not None:  # a leaf owns its gradient, never a view
+                node.grad = g.data.copy()
             else:
                 node.grad = g.data
 
