@@ -154,11 +154,35 @@ def test_causal_mask_keeps_the_future_out(rng):
     assert np.abs(dK[:2]).min() > 0 and np.abs(dV[:2]).min() > 0
 
 
-def test_hvp_through_attention_is_refused_with_its_name(rng):
-    Q, K, V = attention_case(rng, batched=False)
-    f = lambda q: (attention(q, Tensor(K), Tensor(V)) ** 2).sum()  # noqa: E731
-    with pytest.raises(NotImplementedError, match="attention"):
-        bp.autodiff.hvp(f, [Q], [np.ones_like(Q)])
+def hvp_by_differences(f, primals, vector, h=1e-5):
+    """(grad f(x + h v) - grad f(x - h v)) / (2 h), each gradient by reverse mode."""
+
+    def grads(xs):
+        ts = [Tensor(a, requires_grad=True) for a in xs]
+        f(*ts).backward()
+        return [t.grad for t in ts]
+
+    up = grads([a + h * v for a, v in zip(primals, vector)])
+    down = grads([a - h * v for a, v in zip(primals, vector)])
+    return [(u - d) / (2 * h) for u, d in zip(up, down)]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_hvp_through_attention_matches_differences_of_the_gradient(rng, batched):
+    Q, K, V = attention_case(rng, batched, t=4, t_keys=4)
+    R = rng.normal(size=Q.shape[:-1] + (2,))
+
+    def f(q, k, v):  # a cost whose own second derivative is not zero either
+        O = attention(q, k, v, causal(4))
+        return (O * Tensor(R)).sum() + 0.5 * (O * O).sum()
+
+    vector = [rng.normal(size=a.shape) for a in (Q, K, V)]
+    for ours, numeric in zip(bp.autodiff.hvp(f, [Q, K, V], vector), hvp_by_differences(f, [Q, K, V], vector)):
+        np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8)
+    u = [rng.normal(size=a.shape) for a in (Q, K, V)]  # the Hessian is symmetric: <u, H v> = <v, H u>
+    Hv, Hu = bp.autodiff.hvp(f, [Q, K, V], vector), bp.autodiff.hvp(f, [Q, K, V], u)
+    left = sum(np.sum(a * b) for a, b in zip(u, Hv))
+    assert left == pytest.approx(sum(np.sum(a * b) for a, b in zip(vector, Hu)), rel=1e-10)
 
 
 def test_attention_bad_inputs(rng):
@@ -283,11 +307,38 @@ def test_shared_weight_gradient_is_the_sum_of_its_copies(rng):
     assert not np.allclose(per_copy[0], per_copy[-1])
 
 
-def test_hvp_through_rnn_is_refused_with_its_name(rng):
-    X, h0, W_x, W_h, b = rnn_case(rng)
-    f = lambda w: (rnn(Tensor(X), Tensor(h0), Tensor(W_x), w, Tensor(b)) ** 2).sum()  # noqa: E731
-    with pytest.raises(NotImplementedError, match="rnn"):
-        bp.autodiff.hvp(f, [W_h], [np.ones_like(W_h)])
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "identity"])
+def test_hvp_through_rnn_matches_differences_of_the_gradient(rng, name):
+    arrays = rnn_case(rng, T=5)
+    R = rng.normal(size=(2, 5, 5))
+
+    def f(*xs):
+        H = rnn(*xs, activation=name)
+        return (H * Tensor(R)).sum() + 0.5 * (H * H).sum()
+
+    vector = [rng.normal(size=a.shape) for a in arrays]
+    for ours, numeric in zip(bp.autodiff.hvp(f, arrays, vector), hvp_by_differences(f, arrays, vector)):
+        np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_hvp_through_rnn_needs_a_second_derivative(rng):
+    class Softsign(bp.Activation):  # an activation that defines no second derivative
+        name = "softsign_for_test"
+
+        def _value(self, z):
+            return z / (1 + np.abs(z))
+
+        def _derivative(self, z, a):
+            return 1 / (1 + np.abs(z)) ** 2
+
+    bp.register_activation(Softsign())
+    try:
+        arrays = rnn_case(rng, T=3)
+        f = lambda *xs: (rnn(*xs, activation="softsign_for_test") ** 2).sum()  # noqa: E731
+        with pytest.raises(NotImplementedError, match="rnn with the activation 'softsign_for_test'"):
+            bp.autodiff.hvp(f, arrays, [np.ones_like(a) for a in arrays])
+    finally:
+        bp.unregister_activation("softsign_for_test")
 
 
 def test_rnn_bad_inputs(rng):

@@ -2,9 +2,9 @@
 
 Each operation holds its value, JVP and VJP side by side (the protocol of ``core``), and each VJP is
 the equation its page derives: attention's on the attention page, backprop through time on the BPTT
-page. Both VJPs are written in NumPy (a whole recursion through time does not decompose into the
-engine's operations without losing the page's form), so forward mode cannot run through them
-(``hvp`` through attention or ``rnn`` raises an error naming the operation).
+page. Both VJPs are written in NumPy, in the page's form (a recursion through time, a softmax row's
+Jacobian), not with the engine's operations; so that ``hvp`` (forward mode through the backward
+pass) still works, each VJP also writes its own tangent, the derivative of each of its lines.
 
 Row vectors throughout: a query, a key, a value and a hidden state are rows; weights are
 ``(out, in)``, so a hidden state's pre-activation is ``z_t = x_t W_x^T + h_{t-1} W_h^T + b``.
@@ -20,6 +20,15 @@ import numpy as np
 from .._checks import positive_number
 from ..activations import get_activation
 from .core import Operation, Tensor, constant
+
+
+def _forward_mode(inputs: tuple[Tensor, ...], g: Tensor) -> bool:
+    """Whether forward mode runs through this backward pass (``hvp``): then cotangents need tangents."""
+    return g.tangent is not None or any(x.tangent is not None for x in inputs)
+
+
+def _tangent(x: Tensor) -> np.ndarray:
+    return x.tangent if x.tangent is not None else np.zeros(x.shape)
 
 
 def _softmax_rows(S: np.ndarray) -> np.ndarray:
@@ -65,16 +74,36 @@ class Attention(Operation):
         return dP @ V + P @ dV
 
     def vjp(self, g, i):
-        self.no_second_derivative("attention")
         Q, K, V = self.input_data
         P, G = self.P, g.data
-        if i == 2:
-            return constant(_swap(P) @ G)  # dC/dV = P^T G
-        dP = G @ _swap(V)
+        dP = G @ _swap(V)  # dC/dP = G V^T
         dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))
         if i == 0:
-            return constant(dS @ K * self.scale)  # dC/dQ = dC/dS K / sqrt(d)
-        return constant(_swap(dS) @ Q * self.scale)  # dC/dK = (dC/dS)^T Q / sqrt(d)
+            out = constant(dS @ K * self.scale)  # dC/dQ = dC/dS K / sqrt(d)
+        elif i == 1:
+            out = constant(_swap(dS) @ Q * self.scale)  # dC/dK = (dC/dS)^T Q / sqrt(d)
+        else:
+            out = constant(_swap(P) @ G)  # dC/dV = P^T G
+        if _forward_mode(self.inputs, g):
+            out.tangent = self._vjp_tangent(g, i, dP, dS)
+        return out
+
+    def _vjp_tangent(self, g, i, dP, dS):
+        """Forward over reverse: the tangent of input ``i``'s cotangent, each line of ``vjp`` differentiated."""
+        Q, K, V = self.input_data
+        tQ, tK, tV = (_tangent(x) for x in self.inputs)
+        P, G, tG = self.P, g.data, _tangent(g)
+        tS = (tQ @ _swap(K) + Q @ _swap(tK)) * self.scale
+        tP = P * (tS - np.sum(P * tS, axis=-1, keepdims=True))  # the JVP's own line
+        if i == 2:
+            return _swap(tP) @ G + _swap(P) @ tG
+        t_dP = tG @ _swap(V) + G @ _swap(tV)
+        row = np.sum(P * dP, axis=-1, keepdims=True)
+        t_row = np.sum(tP * dP + P * t_dP, axis=-1, keepdims=True)
+        t_dS = tP * (dP - row) + P * (t_dP - t_row)
+        if i == 0:
+            return (t_dS @ K + dS @ tK) * self.scale
+        return (_swap(t_dS) @ Q + _swap(dS) @ tQ) * self.scale
 
 
 def attention(Q: Tensor, K: Tensor, V: Tensor, mask: Any = None) -> Tensor:
@@ -155,7 +184,7 @@ class RNN(Operation):
 
     def __init__(self, activation: Any):
         self.activation = activation
-        self._grads: tuple[Any, tuple[np.ndarray, ...]] | None = None
+        self._grads: tuple[Any, tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None] | None = None
 
     def value(self, X, h0, W_x, W_h, b):
         m, T, _ = X.shape
@@ -168,21 +197,30 @@ class RNN(Operation):
         return H
 
     def jvp(self, dX, dh0, dW_x, dW_h, db):
+        return self._forward_tangents(dX, dh0, dW_x, dW_h, db)[1]
+
+    def _forward_tangents(self, dX, dh0, dW_x, dW_h, db):
+        """The tangents of every ``z_t`` and ``h_t``: the forward recursion of the BPTT page's (T6)."""
         X, h0, W_x, W_h, _ = self.input_data
         H, slope = self.output_data, self.activation.derivative(self.Z, self.output_data)
-        dH = np.empty_like(H)
+        dZ, dH = np.empty_like(H), np.empty_like(H)
         h, dh = h0, dh0
         for t in range(X.shape[1]):  # dz_t = dx_t W_x^T + x_t dW_x^T + dh_{t-1} W_h^T + h_{t-1} dW_h^T + db
-            dz = dX[:, t] @ W_x.T + X[:, t] @ dW_x.T + dh @ W_h.T + h @ dW_h.T + db
-            dh = dH[:, t] = slope[:, t] * dz
+            dZ[:, t] = dX[:, t] @ W_x.T + X[:, t] @ dW_x.T + dh @ W_h.T + h @ dW_h.T + db
+            dh = dH[:, t] = slope[:, t] * dZ[:, t]
             h = H[:, t]
-        return dH
+        return dZ, dH
 
     def vjp(self, g, i):
-        self.no_second_derivative("rnn")
         if self._grads is None or self._grads[0] is not g:  # one sweep back through time serves all five inputs
-            self._grads = (g, self._bptt(g.data))
-        return constant(self._grads[1][i])
+            grads = self._bptt(g.data)
+            tangents = self._bptt_tangents(g) if _forward_mode(self.inputs, g) else None
+            self._grads = (g, grads, tangents)
+        _, grads, tangents = self._grads
+        out = constant(grads[i])
+        if tangents is not None:
+            out.tangent = tangents[i]
+        return out
 
     def _bptt(self, G: np.ndarray) -> tuple[np.ndarray, ...]:
         X, h0, W_x, W_h, b = self.input_data
@@ -200,6 +238,34 @@ class RNN(Operation):
             dX[:, t] = delta @ W_x
             from_next = delta @ W_h
         return dX, from_next, dW_x, dW_h, db
+
+    def _bptt_tangents(self, g: Tensor) -> tuple[np.ndarray, ...]:
+        """Forward over reverse: the tangents of the five cotangents, each line of ``_bptt`` differentiated."""
+        X, h0, W_x, W_h, b = self.input_data
+        tX, th0, tW_x, tW_h, tb = (_tangent(x) for x in self.inputs)
+        G, tG, H = g.data, _tangent(g), self.output_data
+        tZ, tH = self._forward_tangents(tX, th0, tW_x, tW_h, tb)
+        slope = self.activation.derivative(self.Z, H)
+        try:
+            t_slope = self.activation.second_derivative(self.Z, H) * tZ  # sigma'(z_t) moves with z_t
+        except NotImplementedError:
+            self.no_second_derivative(
+                f"rnn with the activation {self.activation.name!r}, which has no second_derivative"
+            )
+        out = [np.zeros_like(X), np.zeros_like(h0), np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)]
+        from_next, t_from_next = np.zeros_like(h0), np.zeros_like(h0)
+        for t in reversed(range(X.shape[1])):
+            dC_dh, t_dC_dh = G[:, t] + from_next, tG[:, t] + t_from_next
+            delta = dC_dh * slope[:, t]
+            t_delta = t_dC_dh * slope[:, t] + dC_dh * t_slope[:, t]
+            h_prev, t_h_prev = (H[:, t - 1], tH[:, t - 1]) if t > 0 else (h0, th0)
+            out[2] += t_delta.T @ X[:, t] + delta.T @ tX[:, t]
+            out[3] += t_delta.T @ h_prev + delta.T @ t_h_prev
+            out[4] += t_delta.sum(axis=0)
+            out[0][:, t] = t_delta @ W_x + delta @ tW_x
+            from_next, t_from_next = delta @ W_h, t_delta @ W_h + delta @ tW_h
+        out[1] = t_from_next
+        return tuple(out)
 
 
 def rnn(X: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b: Tensor, activation: str = "tanh") -> Tensor:
