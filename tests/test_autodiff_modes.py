@@ -307,3 +307,20 @@ def test_the_engine_benchmark_counts_and_agrees():
     counts = engine.count_multiply_adds(X, Y, params)
     F1, F2 = 1024 * 784 * 256, 1024 * 256 * 10
     assert counts == {"forward": F1 + F2, "backward": F1 + 2 * F2}
+
+
+def test_the_committed_engine_benchmark_meets_the_bounds_and_fills_the_page():
+    from conftest import DOCS, load_module
+
+    hook = load_module("engine_benchmark_hook", DOCS / "hooks" / "engine_benchmark.py")
+    results = hook.load()
+    assert results["case"] == "1024 x 784-256-10"
+    assert results["time_ratio"] <= 1.3  # issue 26: at most 1.3x Network.gradients, in one run
+    assert results["multiply_add_ratio"] <= 1.05
+    assert results["largest_gradient_difference"] < 1e-12
+    page = (DOCS / "performance.md").read_text()
+    filled = hook.fill(page, hook.values(results))
+    assert "<!-- engine:" not in filled
+    assert f"{results['time_ratio']:.2f} times as long" in filled
+    with pytest.raises(Exception, match="unknown engine value 'speed'"):
+        hook.fill("<!-- engine:speed -->", hook.values(results))

@@ -1,0 +1,48 @@
+"""MkDocs hook: the Performance page's section on the autodiff engine, filled from its benchmark.
+
+``benchmarks/results/engine.json`` (written by ``python benchmarks/engine.py --out ...``) supplies
+every number of that section, through placeholders of the form ``<!-- engine:KEY -->``; an unknown
+key fails the build, naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "engine.json"
+PLACEHOLDER = re.compile(r"<!-- engine:([a-z_]+) -->")
+
+
+def load() -> dict:
+    return json.loads(RESULTS.read_text(encoding="utf-8"))
+
+
+def values(results: dict) -> dict[str, str]:
+    """Every value the section may quote, already formatted."""
+    return {
+        "case": results["case"],
+        "repeats": str(results["repeats"]),
+        "time_ratio": f"{results['time_ratio']:.2f}",
+        "multiply_add_ratio": f"{results['multiply_add_ratio']:.2f}",
+        "largest_gradient_difference": f"{results['largest_gradient_difference']:.0e}",
+        "numpy": results["numpy"],
+    }
+
+
+def fill(markdown: str, found: dict[str, str]) -> str:
+    def one(match: re.Match) -> str:
+        if match[1] not in found:
+            raise PluginError(f"performance.md quotes unknown engine value {match[1]!r}; known: {sorted(found)}")
+        return found[match[1]]
+
+    return PLACEHOLDER.sub(one, markdown)
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri != "performance.md":
+        return markdown
+    return fill(markdown, values(load()))
