@@ -76,14 +76,16 @@ class Attention(Operation):
     def vjp(self, g, i):
         Q, K, V = self.input_data
         P, G = self.P, g.data
-        dP = G @ _swap(V)  # dC/dP = G V^T
-        dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))
-        if i == 0:
-            out = constant(dS @ K * self.scale)  # dC/dQ = dC/dS K / sqrt(d)
-        elif i == 1:
-            out = constant(_swap(dS) @ Q * self.scale)  # dC/dK = (dC/dS)^T Q / sqrt(d)
-        else:
+        dP = dS = None
+        if i == 2:
             out = constant(_swap(P) @ G)  # dC/dV = P^T G
+        else:
+            dP = G @ _swap(V)  # dC/dP = G V^T
+            dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))  # through each softmax row
+            if i == 0:
+                out = constant(dS @ K * self.scale)  # dC/dQ = dC/dS K / sqrt(d)
+            else:
+                out = constant(_swap(dS) @ Q * self.scale)  # dC/dK = (dC/dS)^T Q / sqrt(d)
         if _forward_mode(self.inputs, g):
             out.tangent = self._vjp_tangent(g, i, dP, dS)
         return out
