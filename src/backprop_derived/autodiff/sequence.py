@@ -186,7 +186,7 @@ class RNN(Operation):
 
     def __init__(self, activation: Any):
         self.activation = activation
-        self._grads: tuple[Any, tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None] | None = None
+        self._grads: tuple[Any, tuple[np.ndarray | None, ...], tuple[np.ndarray, ...] | None] | None = None
 
     def value(self, X, h0, W_x, W_h, b):
         m, T, _ = X.shape
@@ -224,11 +224,12 @@ class RNN(Operation):
             out.tangent = tangents[i]
         return out
 
-    def _bptt(self, G: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _bptt(self, G: np.ndarray) -> tuple[np.ndarray | None, ...]:
         X, h0, W_x, W_h, b = self.input_data
         H = self.output_data
         slope = self.activation.derivative(self.Z, H)  # sigma'(z_t) for every step
-        dX, dW_x, dW_h, db = np.zeros_like(X), np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+        dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+        dX = np.zeros_like(X) if self.inputs[0].requires_grad else None  # X is data, often: then no dC/dX
         from_next = np.zeros_like(h0)  # delta_{t+1} W_h: nothing beyond the last step
         for t in reversed(range(X.shape[1])):
             dC_dh = G[:, t] + from_next  # the cost's own path to h_t, plus the path through h_{t+1}
@@ -237,7 +238,8 @@ class RNN(Operation):
             dW_x += delta.T @ X[:, t]  # the T copies of each shared weight add up
             dW_h += delta.T @ h_prev
             db += delta.sum(axis=0)
-            dX[:, t] = delta @ W_x
+            if dX is not None:
+                dX[:, t] = delta @ W_x
             from_next = delta @ W_h
         return dX, from_next, dW_x, dW_h, db
 
