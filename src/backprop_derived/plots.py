@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
@@ -492,8 +492,8 @@ def plot_layer_variances(variances: Mapping[str, ArrayLike], title: str = "Mean 
 class _SharpFigure(Figure):
     """A figure whose PNG is drawn at 200 dpi or more, for 2x screens (shown at half its pixel size)."""
 
-    def png_bytes(self, dpi: int = 200) -> bytes:
-        return super().png_bytes(dpi=max(dpi, 200))
+    def png_bytes(self, dpi: int = 200, **options: Any) -> bytes:  # other options pass through unchanged
+        return super().png_bytes(dpi=max(dpi, 200), **options)
 
 
 def _positive_series(series: Mapping[str, ArrayLike], what: str) -> dict[str, np.ndarray]:
