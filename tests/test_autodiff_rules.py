@@ -276,9 +276,12 @@ def test_changing_an_input_whose_value_no_rule_reads_is_harmless():
     np.testing.assert_array_equal(a.grad, [1.0, 1.0])
 
 
-def test_data_keeps_its_shape():
+def test_data_keeps_its_shape_and_stays_finite():
     with pytest.raises(ValueError, match=r"data must keep its shape \(2,\); got shape \(3,\)"):
         Tensor([1.0, 2.0]).data = np.zeros(3)
+    W = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="data contains NaN or inf after the assignment"):
+        W.data -= np.array([np.inf, 0.0])
 
 
 # --- the engine calls the registered activations --------------------------------------------------

@@ -42,7 +42,7 @@ Set ``saves_inputs = False`` when ``vjp`` does not read the inputs' values (``+`
 
 A rule whose VJP can only be written in NumPy wraps its array with ``constant(array)``; forward mode
 cannot run through it, so ``hvp`` through that operation raises an error naming it. Call
-``self.no_second_derivative()`` in ``vjp`` for that case (see ``ops.Activation``).
+``self.no_second_derivative(what)`` in ``vjp`` for that case (see ``ops.Activation``).
 
 Other modules add operations the same way (``autodiff/norm.py``, ``autodiff/conv.py``,
 ``autodiff/sequence.py``) and export a function that applies them, e.g.
@@ -174,6 +174,11 @@ class Tensor:
         arr = np.asarray(value, dtype=np.float64)
         if arr.shape != self._data.shape:
             raise ValueError(f"data must keep its shape {self._data.shape}; got shape {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError(
+                "data contains NaN or inf after the assignment (a diverging update?); "
+                "a Tensor holds finite numbers only"
+            )
         self._data = arr
         self._version += 1  # operations that saved the old value will refuse to run backward
 
@@ -423,7 +428,8 @@ def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = 
 class Operation:
     """One differentiable operation; subclasses write ``value``, ``jvp`` and ``vjp`` (see the module docstring).
 
-    Calling an instance on Tensors applies it: ``Mul()(x, y)``. Per-call parameters (an axis, an
+    Calling an instance on Tensors applies it: ``Mul()(x, y)``; make a new instance for every
+    application, since it records that application's inputs. Per-call parameters (an axis, an
     exponent) go to the subclass's ``__init__``. After the call ``self.inputs`` holds the input
     tensors, ``self.input_data`` their arrays, ``self.output_data`` the result's array (for
     ``jvp``) and ``self.output`` the result as a Tensor (for ``vjp``).
