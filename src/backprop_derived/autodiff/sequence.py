@@ -202,7 +202,7 @@ class RNN(Operation):
         return self._forward_tangents(dX, dh0, dW_x, dW_h, db)[1]
 
     def _forward_tangents(self, dX, dh0, dW_x, dW_h, db):
-        """The tangents of every ``z_t`` and ``h_t``: the forward recursion of the BPTT page's (T6)."""
+        """The tangents of every ``z_t`` and ``h_t``: the forward recursion of the BPTT page's (T4)."""
         X, h0, W_x, W_h, _ = self.input_data
         H, slope = self.output_data, self.activation.derivative(self.Z, self.output_data)
         dZ, dH = np.empty_like(H), np.empty_like(H)
