@@ -13,6 +13,7 @@ from backprop_derived.sequence_models import (
     fit,
     mean_squared_error,
     state_gradient_norms,
+    state_gradients,
 )
 
 
@@ -106,6 +107,30 @@ def test_state_gradient_norms_match_central_differences():
     ]
     np.testing.assert_allclose(state_gradient_norms(model, X, y), numeric, rtol=1e-6)
     assert all(p.grad is None for p in model.parameters())  # the model's own gradients untouched
+
+
+def test_state_gradients_match_central_differences_entry_by_entry():
+    X, y = adding_problem(2, 4, seed=0)
+    model = RNNModel(3, seed=0)
+    W_x, W_h, b, w, c = (p.data for p in model.parameters())
+
+    def loss_from(t, h_t):
+        h = h_t.reshape(2, 3)
+        for s in range(t, 4):
+            h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
+        return np.mean((h @ w.T + c - y) ** 2)
+
+    h, states = np.zeros((2, 3)), []
+    for s in range(4):
+        h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
+        states.append(h)
+    G = state_gradients(model, X, y)
+    assert G.shape == (2, 4, 3)
+    for t in range(1, 5):
+        numeric = bp.numerical_jacobian(lambda v, t=t: loss_from(t, v), states[t - 1]).reshape(2, 3)
+        np.testing.assert_allclose(G[:, t - 1], numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(TypeError, match="model must be an RNNModel"):
+        state_gradients(AttentionModel(3), X, y)
 
 
 def test_sequence_model_bad_inputs():

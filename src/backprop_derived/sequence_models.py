@@ -1,6 +1,7 @@
 """A task where memory matters, and two small models that learn it with ``bp.autodiff``.
 
-The **adding problem** (Hochreiter and Schmidhuber, 1997): each step of a sequence carries a value
+The **adding problem**, in the variant of Le, Jaitly and Hinton (2015) and Arjovsky, Shah and Bengio
+(2016) of Hochreiter and Schmidhuber's (1997, Experiment 4): each step of a sequence carries a value
 drawn uniformly from [0, 1] and a marker, 1 at exactly two steps and 0 elsewhere; the target is the
 sum of the two marked values. The marked steps can be anywhere, so a model must remember a value
 seen early until the end of the sequence. Always answering the mean target scores a mean squared
@@ -10,7 +11,7 @@ error of about 1/6, the variance of a sum of two uniform values.
 * :class:`AttentionModel`: one attention layer (``bp.autodiff.attention``) whose single learned
   query pools the sequence, read out from the pooled row;
 * :func:`fit`: full-batch Adam on the mean squared error, recording the training and test losses;
-* :func:`state_gradient_norms`: the size of ``dC/dh_t`` at every step of the RNN.
+* :func:`state_gradients`, :func:`state_gradient_norms`: ``dC/dh_t`` at every step of the RNN, and its size.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ class AttentionModel:
     Each step's row ``x_t = [value, marker]`` gives a key ``k_t = x_t W_K^T`` and a value
     ``v_t = x_t W_V^T + b_V`` (width ``d``); one learned query row ``q`` (the same for every sequence)
     scores all steps, and the softmax-weighted average of the values is read out linearly. The keys
-    have no bias: it would add the same ``q . b_K`` to every score of the row, which the softmax
-    ignores, so its gradient would be zero.
+    have no bias: it would add the same ``q . b_K / sqrt(d)`` to every score of the row, which the
+    softmax ignores, so its gradient would be zero. ``b_V`` is redundant too (the weights sum to 1,
+    so it adds ``b_V . w`` to every prediction, as ``c`` does), but its gradient is not zero.
     """
 
     def __init__(self, d: int = 8, seed: int = 0):
@@ -168,6 +170,15 @@ def fit(
 def state_gradient_norms(model: RNNModel, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``|dC/dh_t|`` (Frobenius norm over the ``m`` sequences) for t = 1..T, C the mean squared error.
 
+    The norms of :func:`state_gradients`, one per step, shape (T,).
+    """
+    G = state_gradients(model, X, y)
+    return np.sqrt(np.sum(G**2, axis=(0, 2)))
+
+
+def state_gradients(model: RNNModel, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``dC/dh_t`` for t = 1..T, shape (m, T, n_h) like the states, C the mean squared error.
+
     The network runs one step at a time, each step a call of ``rnn`` on copies of the model's weights,
     so that every state is a tensor of its own and receives its whole derivative: the direct term
     and the path through the later states. The model's own gradients are left untouched.
@@ -185,4 +196,4 @@ def state_gradient_norms(model: RNNModel, X: np.ndarray, y: np.ndarray) -> np.nd
         h = rnn(Tensor(X[:, t : t + 1]), h, W_x, W_h, b)[:, 0]
         states.append(h)
     ((h @ w.T + c - Tensor(y)) ** 2).mean().backward()
-    return np.array([np.linalg.norm(s.grad if s.grad is not None else 0.0) for s in states])
+    return np.stack([s.grad if s.grad is not None else np.zeros(s.shape) for s in states], axis=1)
