@@ -107,6 +107,18 @@ def test_attention_vjp_matches_central_differences(rng, batched, masked):
         np.testing.assert_allclose(g, numeric_vjp(value_of(op), [Q, K, V], k, R), rtol=1e-6, atol=1e-9)
 
 
+def test_attention_computes_the_score_cotangent_once_for_q_and_k(rng):
+    Q, K, V = (Tensor(rng.normal(size=(4, 3)), requires_grad=True) for _ in range(3))
+    out = attention(Q, K, V)
+    op, g = out._op, Tensor(rng.normal(size=(4, 3)))
+    first = op.vjp(g, 0).data
+    assert op._scores_for is not None and op._scores_for[0] is g  # kept for K
+    second = op.vjp(g, 1).data
+    assert op._scores_for is None  # released once K has it
+    np.testing.assert_array_equal(op.vjp(g, 0).data, first)  # recomputed: the same numbers
+    np.testing.assert_array_equal(op.vjp(g, 1).data, second)
+
+
 @pytest.mark.parametrize("batched", [False, True])
 def test_attention_jvp_matches_central_differences_and_the_vjp(rng, batched):
     Q, K, V = attention_case(rng, batched, t=4, t_keys=4)

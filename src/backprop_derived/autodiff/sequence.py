@@ -74,14 +74,13 @@ class Attention(Operation):
         return dP @ V + P @ dV
 
     def vjp(self, g, i):
-        Q, K, V = self.input_data
+        Q, K, _ = self.input_data
         P, G = self.P, g.data
         dP = dS = None
         if i == 2:
             out = constant(_swap(P) @ G)  # dC/dV = P^T G
         else:
-            dP = G @ _swap(V)  # dC/dP = G V^T
-            dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))  # through each softmax row
+            dP, dS = self._score_cotangents(g)
             if i == 0:
                 out = constant(dS @ K * self.scale)  # dC/dQ = dC/dS K / sqrt(d)
             else:
@@ -89,6 +88,19 @@ class Attention(Operation):
         if _forward_mode(self.inputs, g):
             out.tangent = self._vjp_tangent(g, i, dP, dS)
         return out
+
+    def _score_cotangents(self, g):
+        """``dC/dP`` and ``dC/dS`` for the cotangent ``g``, computed once when both Q and K need them."""
+        cached = getattr(self, "_scores_for", None)
+        if cached is not None and cached[0] is g:
+            self._scores_for = None  # served twice: Q and K; nothing else reads it
+            return cached[1], cached[2]
+        P, G, V = self.P, g.data, self.input_data[2]
+        dP = G @ _swap(V)  # dC/dP = G V^T
+        dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))  # through each softmax row
+        if self.inputs[0].requires_grad and self.inputs[1].requires_grad:
+            self._scores_for = (g, dP, dS)  # the other of Q and K will ask for the same g
+        return dP, dS
 
     def _vjp_tangent(self, g, i, dP, dS):
         """Forward over reverse: the tangent of input ``i``'s cotangent, each line of ``vjp`` differentiated."""
