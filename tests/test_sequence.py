@@ -119,6 +119,19 @@ def test_attention_computes_the_score_cotangent_once_for_q_and_k(rng):
     np.testing.assert_array_equal(op.vjp(g, 1).data, second)
 
 
+def test_rnn_releases_its_sweep_once_every_input_has_its_gradient(rng):
+    X, h0 = Tensor(rng.normal(size=(2, 3, 2))), Tensor(np.zeros((2, 4)))
+    W_x, W_h, b = (Tensor(rng.normal(size=s), requires_grad=True) for s in ((4, 2), (4, 4), (4,)))
+    out = rnn(X, h0, W_x, W_h, b)
+    op, g = out._op, Tensor(rng.normal(size=(2, 3, 4)))
+    grads = [op.vjp(g, i).data for i in (2, 3)]
+    assert op._grads is not None  # b still to come
+    grads.append(op.vjp(g, 4).data)
+    assert op._grads is None
+    for i, expected in zip((2, 3, 4), grads):  # recomputed after the release: the same numbers
+        np.testing.assert_array_equal(op.vjp(g, i).data, expected)
+
+
 @pytest.mark.parametrize("batched", [False, True])
 def test_attention_jvp_matches_central_differences_and_the_vjp(rng, batched):
     Q, K, V = attention_case(rng, batched, t=4, t_keys=4)

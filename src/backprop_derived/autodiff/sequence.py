@@ -230,7 +230,11 @@ class RNN(Operation):
             grads = self._bptt(g.data)
             tangents = self._bptt_tangents(g) if _forward_mode(self.inputs, g) else None
             self._grads = (g, grads, tangents)
+            self._served: set[int] = set()
         _, grads, tangents = self._grads
+        self._served.add(i)
+        if self._served >= {j for j, x in enumerate(self.inputs) if x.requires_grad}:
+            self._grads = None  # every input that needs it has its share: release the sweep's arrays
         out = constant(grads[i])
         if tangents is not None:
             out.tangent = tangents[i]
