@@ -85,6 +85,7 @@ def figures() -> dict[str, object]:
             digits_cnn_kernels(), title="Kernels of the digits CNN after 10 epochs"
         ),
         "residual-gradient-norms.png": _residual_norms_figure(bp),
+        **_sequence_figures(),
     }
 
 
@@ -203,6 +204,32 @@ def _training_figures(bp, X) -> dict[str, object]:
         ),
         "init-variance.png": bp.plots.plot_layer_variances(
             variances, title="Mean square of z through 20 ReLU layers of width 400"
+        ),
+    }
+
+
+def _sequence_figures() -> dict[str, object]:
+    """Figures of beyond/sequence-model.md, from the runs its blocks make (same data, seeds and settings)."""
+    import backprop_derived as bp
+    from backprop_derived import sequence_models as sm
+
+    X, y = sm.adding_problem(256, 10, seed=0)
+    X_test, y_test = sm.adding_problem(256, 10, seed=1)
+    baseline = float(np.mean((y_test - y.mean()) ** 2))
+    rnn_model, attention_model = sm.RNNModel(16, seed=0), sm.AttentionModel(8, seed=0)
+    before = sm.state_gradient_norms(rnn_model, X, y)
+    rnn_history = sm.fit(rnn_model, X, y, X_test, y_test, steps=300, learning_rate=0.02)
+    attention_history = sm.fit(attention_model, X, y, X_test, y_test, steps=300, learning_rate=0.05)
+    after = sm.state_gradient_norms(rnn_model, X, y)
+    return {
+        "sequence-learning-curves.png": bp.plots.plot_learning_curves(
+            {"RNN, test loss": rnn_history["test"], "attention, test loss": attention_history["test"]},
+            baseline=baseline,
+            title="The adding problem, T = 10: test loss during training",
+        ),
+        "rnn-gradient-through-time.png": bp.plots.plot_gradient_through_time(
+            {"before training": before, "after 300 steps": after},
+            title="RNN on the adding problem: |dC/dh_t| at each step",
         ),
     }
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure as _MplFigure
 from numpy.typing import ArrayLike
 
-from ._checks import as_batch, finite, float_array, labels, matrix
+from ._checks import as_batch, finite, float_array, labels, matrix, positive_number
 from .data import CLASS_NAMES
 
 if TYPE_CHECKING:
@@ -681,4 +681,66 @@ def draw_autodiff_graph(
         + ". "
         + fig.caption
     )
+    return fig
+
+
+class _SharpFigure(Figure):
+    """A figure whose PNG is drawn at 200 dpi or more, for 2x screens (shown at half its pixel size)."""
+
+    def png_bytes(self, dpi: int = 200, **options: Any) -> bytes:  # other options pass through unchanged
+        return super().png_bytes(dpi=max(dpi, 200), **options)
+
+
+def _positive_series(series: Mapping[str, ArrayLike], what: str) -> dict[str, np.ndarray]:
+    values = {label: finite(float_array(v, f"{what} {label!r}"), f"{what} {label!r}") for label, v in series.items()}
+    if not values:
+        raise ValueError(f"{what}: expected at least one series; got none")
+    for label, v in values.items():
+        if v.ndim != 1 or v.size == 0 or not np.all(v > 0):
+            raise ValueError(f"{what} {label!r} must be a non-empty 1-D array of positive numbers; got shape {v.shape}")
+    return values
+
+
+def plot_learning_curves(
+    curves: Mapping[str, ArrayLike], baseline: float | None = None, title: str = "Learning curves"
+) -> Figure:
+    """Losses against the training step on a log scale, one line a curve, with an optional baseline.
+
+    ``curves`` maps a label to the losses after steps 1, 2, ...; ``baseline`` (e.g. the loss of always
+    predicting the mean target) is drawn as a dashed horizontal line.
+    """
+    values = _positive_series(curves, "curve")
+    fig = _SharpFigure(figsize=(6.4, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    for (label, v), style in zip(values.items(), ("-", "--", "-.", ":")):
+        ax.semilogy(np.arange(1, v.size + 1), v, style, lw=1.8, label=label)
+    if baseline is not None:
+        ax.axhline(positive_number(baseline, "baseline"), color="0.4", lw=1.2, ls=(0, (4, 3)), label="predict the mean")
+    ax.set(xlabel="training step", ylabel="mean squared error", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=9)
+    lines = "; ".join(f"{label}: {v[0]:.2g} at step 1, {v[-1]:.2g} at step {v.size}" for label, v in values.items())
+    fig.caption = lines
+    fig.alt_text = f"{title}, log scale. {lines}" + (
+        f"; predicting the mean scores {baseline:.2g}." if baseline else "."
+    )
+    return fig
+
+
+def plot_gradient_through_time(norms: Mapping[str, ArrayLike], title: str = "Gradient through time") -> Figure:
+    """``|dC/dh_t|`` against the step ``t`` on a log scale, one line a network (e.g. before and after training)."""
+    values = _positive_series(norms, "series")
+    fig = _SharpFigure(figsize=(6.4, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    for (label, v), marker in zip(values.items(), "osD^v"):
+        ax.semilogy(np.arange(1, v.size + 1), v, marker=marker, label=label)
+    ax.set(xlabel="step t", ylabel="norm of dC/dh_t", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=9)
+    lines = "; ".join(
+        f"{label}: {v[0]:.1e} at step 1 and {v[-1]:.1e} at step {v.size}, a ratio of {v[-1] / v[0]:.2g}"
+        for label, v in values.items()
+    )
+    fig.caption = lines
+    fig.alt_text = f"{title}, log scale. {lines}."
     return fig

@@ -25,15 +25,18 @@ from .core import Operation, Tensor, backpropagate, constant, no_grad, sum_to, t
 from .functional import checkpoint, grad, hvp, jvp, vjp
 from .norm import batch_norm, layer_norm
 from .ops import activation, softmax_cross_entropy
+from .sequence import attention, clip_grad_norm, rnn
 
 __all__ = [
     "Operation",
     "Tensor",
     "activation",
     "avg_pool2d",
+    "attention",
     "backpropagate",
     "batch_norm",
     "checkpoint",
+    "clip_grad_norm",
     "constant",
     "conv2d",
     "grad",
@@ -42,6 +45,7 @@ __all__ = [
     "layer_norm",
     "max_pool2d",
     "no_grad",
+    "rnn",
     "softmax_cross_entropy",
     "sum_to",
     "topological_order",
