@@ -543,7 +543,8 @@ SEARCHES = {
     "dC/dW": {"output-layer/", "hidden-layer/"},
     "∂C/∂W": {"output-layer/", "hidden-layer/"},
     "delta": {"output-layer/", "hidden-layer/"},
-    "Jacobian of softmax": {"output-layer/", "training/softmax/"},
+    # The VJP chapter states the softmax Jacobian in full before doing without it.
+    "Jacobian of softmax": {"output-layer/", "training/softmax/", "autodiff/vjp/"},
     "total derivative": {"total-derivative/"},
 }
 

@@ -137,6 +137,7 @@ def test_the_fonts_the_math_uses_are_preloaded_before_the_stylesheets_and_nothin
         (r"\delta^{[L]} = \frac{\partial C}{\partial z^{[L]}} \tag{3}", "δ^[L] = ∂C/∂z^[L]"),
         (r"J_{ij} = a_i(\delta_{ij} - a_j)", "J_ij = a_i(δ_ij - a_j)"),
         (r"\frac{a + b}{2}", "(a + b)/2"),
+        (r"x \qquad \mathbf{a}^T \otimes \boldsymbol{\delta}", "x a^T ⊗δ"),
         (r"\begin{aligned} x &= \left(1\right) \\\\ y &= \sum_k z_k \end{aligned}", "x = (1) y = Σ_k z_k"),
     ],
 )
@@ -145,7 +146,7 @@ def test_formulas_reach_the_search_index_as_text(tex, text):
 
 
 def test_search_text_has_the_short_forms_readers_type_and_leaves_the_page():
-    assert math.search_aliases("∂C/∂W_L = δ a") == ["∂C/∂W", "dC/dW"]
+    assert math.search_aliases("∂C/∂W_L = δ a") == ["∂C/∂W", "dC/dW", "delta"]
     assert math.search_aliases("x = y") == []
     content = '<p>See <span class="arithmatex">\\(\\frac{\\partial C}{\\partial W_L}\\)</span>.</p>'
     indexed = math.on_page_content(content, None, None, None)

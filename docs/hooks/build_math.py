@@ -196,6 +196,7 @@ _SYMBOLS = {
     r"\sum": "Σ",
     r"\prod": "Π",
     r"\cdot": "·",
+    r"\otimes": "⊗",
     r"\times": "×",
     r"\odot": "⊙",
     r"\circ": "∘",
@@ -220,7 +221,9 @@ _SYMBOLS = {
     r"\min": "min",
 }
 _GROUP = r"\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"  # a braced group, nested up to three deep
-_DROP = re.compile(r"\\(left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits)\b|\\[,;:!> ]|~|&")
+_DROP = re.compile(
+    r"\\(left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits|quad|qquad)\b|\\[,;:!> ]|~|&"
+)
 _STYLE = re.compile(
     r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathbb|operatorname|text|textbf|textrm|mbox)\s*" + _GROUP
 )
@@ -260,12 +263,17 @@ def tex_to_text(tex: str) -> str:
     return " ".join(text.split())
 
 
+# Greek letters that the pages' code and prose also spell out, as readers type them.
+_GREEK_NAMES = {"δ": "delta", "Δ": "Delta", "σ": "sigma", "ε": "epsilon", "θ": "theta", "η": "eta"}
+
+
 def search_aliases(text: str) -> list[str]:
-    """Short forms of each ratio of partial derivatives in ``text``, as a reader types them:
-    ``∂C/∂W_L`` gives ``∂C/∂W`` and ``dC/dW``."""
+    """Short forms of each ratio of partial derivatives in ``text``, as a reader types them
+    (``∂C/∂W_L`` gives ``∂C/∂W`` and ``dC/dW``), and the names of its Greek letters (``δ``: delta)."""
     out = []
     for top, bottom in _PARTIAL_RATIO.findall(text):
         out += [f"∂{top}/∂{bottom}", f"d{top}/d{bottom}"]
+    out += [name for letter, name in _GREEK_NAMES.items() if letter in text]
     return list(dict.fromkeys(out))
 
 
@@ -291,6 +299,18 @@ def searchable_math(html_text: str) -> str:
 
 
 _SEARCH_ONLY = re.compile(r'<span class="math-search" hidden>[^<]*</span>')
+
+
+# The chapters that derive the network's gradients: a search for one (∂C/∂W, dC/dW, delta) should
+# land there before the pages that only use it, which are often shorter and so rank higher.
+DERIVATION_CHAPTERS = {"output-layer.md", "hidden-layer.md"}
+SEARCH_BOOST = 3
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri in DERIVATION_CHAPTERS:
+        page.meta.setdefault("search", {}).setdefault("boost", SEARCH_BOOST)  # read by Material's search plugin
+    return markdown
 
 
 def on_page_content(html_text, page, config, files):
