@@ -268,9 +268,9 @@ WIDTHS = (1366, 1920, 390)
 
 # What does not fit, at the window's current width, as readable lines:
 # - an equation number (KaTeX's .katex-tag) whose box overlaps its formula's;
-# - a display formula, a table or a notebook output wider than its column (so part of it is hidden
+# - a display formula, a table or a notebook cell wider than its column (so part of it is hidden
 #   until scrolled) without the scroll cue of extra.css (a shadow over the side that has more) and
-#   without a keyboard stop (math-scroll.js);
+#   without a keyboard stop (math-scroll.js); a notebook output that wraps its lines;
 # - a code name outside a code block broken across lines mid-word (a break is allowed after a space
 #   or one of the characters in BREAK_AFTER);
 # - anything of the article sticking out of the page sideways.
@@ -289,13 +289,19 @@ FIT_PROBE = r"""(breakAfter) => {
     const s = getComputedStyle(el);
     return s.backgroundImage.includes('radial-gradient') && s.backgroundAttachment.includes('local');
   };
-  const scrollers = root.querySelectorAll('div.arithmatex, .md-typeset__scrollwrap, .jp-OutputArea-output pre');
+  const scrollers = root.querySelectorAll('div.arithmatex, .md-typeset__scrollwrap, '
+    + '.jp-RenderedMarkdown .katex-display, .jp-OutputArea-output pre, .highlight-ipynb');
   for (const el of scrollers) {
     if (el.scrollWidth <= el.clientWidth + 1) continue;
-    const what = el.matches('div.arithmatex') ? 'formula' : el.matches('pre') ? 'notebook output' : 'table';
+    const what = el.matches('div.arithmatex, .katex-display') ? 'formula'
+      : el.matches('pre, .highlight-ipynb') ? 'notebook cell' : 'table';
     const text = el.textContent.trim().slice(0, 40);
     if (!cued(el)) out.push(`${what} cut without a scroll cue: ${text}`);
     if (el.tabIndex !== 0) out.push(`${what} cut and not reachable by keyboard: ${text}`);
+  }
+  for (const pre of root.querySelectorAll('.jp-OutputArea-output pre')) {
+    if (getComputedStyle(pre).whiteSpace !== 'pre')  // wrapped, it breaks numbers and words anywhere
+      out.push(`notebook output wraps its lines: ${pre.textContent.trim().slice(0, 40)}`);
   }
   for (const t of root.querySelectorAll('table')) {
     if (!t.closest('.md-typeset__scrollwrap') && t.scrollWidth > t.clientWidth + 1)

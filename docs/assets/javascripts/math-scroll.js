@@ -1,10 +1,11 @@
-// A display formula, a table or a notebook output wider than its column scrolls sideways (with a
+// A display formula, a table or a notebook cell wider than its column scrolls sideways (with a
 // cue drawn by extra.css). A keyboard user must be able to reach it to scroll it with the arrow
 // keys, so each one that overflows gets tabindex="0", and loses it when it no longer does.
 // Measured once the page is in, again when the fonts have loaded and when the window changes.
 (function () {
   "use strict";
-  var SCROLLERS = "div.arithmatex, .md-typeset__scrollwrap, .jp-OutputArea-output pre";
+  var SCROLLERS = "div.arithmatex, .md-typeset__scrollwrap, .jp-RenderedMarkdown .katex-display, " +
+    ".jp-OutputArea-output pre, .highlight-ipynb";
   function mark() {
     var els = Array.prototype.slice.call(document.querySelectorAll(SCROLLERS));
     // Read every width first, then write: interleaving the two would force a layout per element.
