@@ -1,7 +1,7 @@
 """Measure how fast the site's pages load: Lighthouse 12, mobile preset, on every page in the nav.
 
 One command, after the one-time Lighthouse install below; it prints the table and writes the JSON
-that the Performance page's "Site speed" section is built from:
+that the page "How this site is built" (docs/site.md) is built from:
 
     python benchmarks/site_speed.py
 
@@ -13,7 +13,9 @@ default, in rounds over all pages), keeping the run with the median performance 
 Lighthouse's mobile preset is its default: a simulated slow 4G network and a CPU slowed down
 four times. Results go to ``benchmarks/results/site_speed.json``; ``--baseline old.json`` copies
 an earlier run's numbers in as "before" (without it, the "before" already in the JSON being
-replaced is kept).
+replaced is kept). Then every page is loaded twice more in Chromium (Playwright) from a reader's
+side, on a phone-sized window over a throttled connection, cold and warm cache, and its layout
+shift recorded (``throttled`` in the JSON); ``--throttled-only`` does only that.
 
 This is a benchmark, not a test: scores move by a few points from run to run on a busy machine,
 and nothing here fails on a target. The browser tests (tests/test_browser.py) guard what can be
@@ -224,6 +226,46 @@ def measure(pages, base_url: str, runs: int, browser: str) -> list[dict]:
     return rows
 
 
+# --- a reader's side: layout shift on a throttled connection --------------------------------
+
+# Chrome DevTools' "slow connection" figures: 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
+THROTTLE = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
+OBSERVE_CLS = """(() => { window.__cls = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+  if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift', buffered: true}); })()"""
+
+
+def throttled_cls(pages, base_url: str, browser: str) -> list[dict]:
+    """Cumulative layout shift of each page loaded on a phone-sized window (390 x 844) over a
+    throttled connection (THROTTLE), with a cold cache (a fresh browser context) and a warm one
+    (the same page loaded again in that context), counted until a second after the load event.
+
+    Unlike Lighthouse, which records at full speed and simulates the slow network afterwards, this
+    is the load as a reader on a slow connection sees it: fonts, stylesheets and images really late.
+    """
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=browser, args=["--no-sandbox", "--disable-gpu"])
+        for title, path in pages:
+            context = b.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
+            context.add_init_script(OBSERVE_CLS)
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", THROTTLE)
+            row = {"page": path or "/", "title": title}
+            for cache in ("cold", "warm"):
+                page.goto(base_url + path, wait_until="load", timeout=120_000)
+                page.wait_for_timeout(1000)
+                row[f"cls_{cache}"] = round(page.evaluate("() => window.__cls"), 4)
+            context.close()
+            rows.append(row)
+            print(f"  {path or '/'}: throttled CLS cold {row['cls_cold']}, warm {row['cls_warm']}", file=sys.stderr)
+        b.close()
+    return rows
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -297,13 +339,42 @@ def summary(results: dict) -> dict:
     }
 
 
+def throttled_results(rows: list[dict]) -> dict:
+    return {
+        "date": dt.date.today().isoformat(),
+        "network": "1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip (Chrome DevTools emulation)",
+        "window": "390 x 844, 3x",
+        "pages": rows,
+        "cls_max": max(max(r["cls_cold"], r["cls_warm"]) for r in rows),
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     parser.add_argument("--runs", type=int, default=RUNS, help="Lighthouse runs per page; the median is kept")
     parser.add_argument("--site", type=Path, help="measure this already built site instead of building one")
     parser.add_argument("--baseline", type=Path, help="an earlier JSON of this script, kept as 'before'")
+    parser.add_argument(
+        "--throttled-only", action="store_true", help="measure only the throttled loads, into the JSON's 'throttled'"
+    )
     args = parser.parse_args(argv)
+    if args.throttled_only:
+        browser, pages = chromium(), nav_pages()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = args.site or Path(tmp) / "site"
+            server, url = serve(folder)
+            try:
+                if args.site is None:
+                    build(folder, url)
+                throttled = throttled_cls(pages, url, browser)
+            finally:
+                server.shutdown()
+                server.server_close()
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+        results["throttled"] = throttled_results(throttled)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     if not LIGHTHOUSE.exists():
         sys.exit(
             f"Lighthouse is not installed; run:\n  mkdir -p {LIGHTHOUSE_DIR.relative_to(ROOT)} && npm install "
@@ -324,6 +395,7 @@ def main(argv=None) -> int:
                 file=sys.stderr,
             )
             rows = measure(pages, url, args.runs, browser)
+            throttled = throttled_cls(pages, url, browser)
         finally:
             server.shutdown()
             server.server_close()
@@ -343,6 +415,7 @@ def main(argv=None) -> int:
         },
         "runs_per_page": args.runs,
         "pages": rows,
+        "throttled": throttled_results(throttled),
     }
     if args.baseline:
         before = json.loads(args.baseline.read_text(encoding="utf-8"))

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import ROOT, load_module
 
+# A test of the trace script, not of the site: run with `python -m pytest -m tooling`.
+pytestmark = pytest.mark.tooling
+
 main_thread = load_module("main_thread", ROOT / "benchmarks" / "main_thread.py")
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -153,10 +153,10 @@ def test_sequence_figures_describe_their_data():
     assert "a: 1 at step 1, 0.01 at step 3" in fig.alt_text and "predicting the mean scores 0.17" in fig.alt_text
     fig = bp.plots.plot_gradient_through_time({"before": [0.01, 0.1]}, title="G")
     assert "before: 1.0e-02 at step 1 and 1.0e-01 at step 2, a ratio of 10" in fig.caption
-    png = fig.png_bytes(dpi=110)
+    png = fig.png_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
-    assert width == round(6.4 * 200)  # drawn at 200 dpi even when asked for less
+    assert width == round(6.4 * bp.plots.DPI)  # drawn for 2x screens, like every figure
     with pytest.raises(ValueError, match="positive numbers"):
         bp.plots.plot_gradient_through_time({"zero": [0.0, 1.0]})
     with pytest.raises(ValueError, match="at least one series"):

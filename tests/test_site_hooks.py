@@ -21,7 +21,7 @@ site_hooks = _load("site_hooks")
 
 def test_every_linked_figure_is_drawn():
     linked = {m for path in DOCS.rglob("*.md") for m in re.findall(r"figures/([\w-]+\.png)", path.read_text())}
-    drawn = set(site_hooks.figures()) | {"performance.png"}  # the benchmark hook draws the last one
+    drawn = set(site_hooks.figures()) | site_hooks.OTHER_HOOKS  # the benchmark hook draws those
     assert linked and linked <= drawn, linked - drawn
 
 
@@ -137,3 +137,78 @@ def test_paths_figure_dashes_every_edge_of_a_dead_path():
     # bottom panel, per dead hidden neuron: x_1 -> z, z -> a, and a -> each of the 3 outputs
     assert dashed == [0, dead * (1 + 1 + 3)]
     assert f"{dead * 3} of them dashed grey" in fig.alt_text
+
+
+# --- how the figures look -------------------------------------------------------------------------
+
+
+def _luminance(rgb) -> float:
+    """WCAG 2 relative luminance, written out here rather than taken from the plots module."""
+    c = np.asarray(rgb, dtype=float)[:3]
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def _contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _site_figures():
+    benchmark = _load("benchmark_page")
+    return {**site_hooks.figures(), "performance.png": benchmark.figure(benchmark.load())}
+
+
+def _texts(fig):
+    from matplotlib.colors import to_rgba
+    from matplotlib.text import Text
+
+    return [(t, to_rgba(t.get_color())) for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+
+def _on_a_cell(text) -> bool:
+    """Whether ``text`` is written in data coordinates on axes that show an image (a heat map)."""
+    return text.axes is not None and bool(text.axes.get_images()) and text.get_transform() == text.axes.transData
+
+
+@pytest.mark.parametrize("name", sorted(_site_figures()))
+def test_numbers_in_heat_map_cells_contrast_with_their_cell(name):
+    # The cell's colour is read from the image under the label: the colour map at the value there.
+    fig = _site_figures()[name]
+    low = []
+    for text, colour in _texts(fig):
+        if not _on_a_cell(text):
+            continue
+        image = text.axes.get_images()[0]
+        x, y = text.get_position()
+        value = image.get_array()[round(y), round(x)]
+        cell = image.cmap(image.norm(value))
+        if _contrast(colour, cell) < 4.5:
+            low.append((text.get_text(), round(_contrast(colour, cell), 2)))
+    assert low == [], low
+
+
+@pytest.mark.parametrize("name", sorted(_site_figures()))
+def test_every_other_text_contrasts_with_the_background_light_and_dark(name):
+    fig = _site_figures()[name]
+    for variant, background in ((fig, "white"), (fig.dark(), bp.plots.DARK_BACKGROUND)):
+        from matplotlib.colors import to_rgba
+
+        low = [
+            (t.get_text()[:30], round(_contrast(c, to_rgba(background)), 2))
+            for t, c in _texts(variant)
+            if not _on_a_cell(t) and _contrast(c, to_rgba(background)) < 4.5
+        ]
+        assert low == [], (background, low)
+
+
+def test_figures_are_drawn_for_2x_screens_and_the_dark_variant_is_dark():
+    import io
+
+    from PIL import Image
+
+    fig = site_hooks.figures()["jacobian-softmax.png"]
+    light, dark = (Image.open(io.BytesIO(fig.png_bytes(dark=d))) for d in (False, True))
+    assert light.info["dpi"][0] >= 190 and dark.size == light.size
+    corner = lambda image: _luminance(np.asarray(image.convert("RGB"))[2, 2] / 255)  # noqa: E731
+    assert corner(light) > 0.9 and corner(dark) < 0.05

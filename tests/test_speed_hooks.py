@@ -1,5 +1,8 @@
 """The page-speed build hooks: math typeset at build time, image sizes, lean notebook pages, downloads.
 
+The tests of benchmarks/site_speed.py (the Lighthouse script) are marked ``tooling`` and run only
+with ``python -m pytest -m tooling``.
+
 docs/hooks/build_math.py runs the vendored KaTeX in an embedded V8 (mini-racer);
 docs/hooks/lean_pages.py sizes images, compacts and prunes notebook pages and makes the notebook
 downloads. The whole built site is checked in a browser by tests/test_browser.py.
@@ -112,22 +115,45 @@ def test_fonts_are_cut_to_the_characters_katex_draws_and_keep_their_widths(tmp_p
         assert cut["hmtx"][cut_map[ord(c)]][0] == full["hmtx"][full_map[ord(c)]][0], c
 
 
-def test_the_font_gate_waits_for_the_fonts_the_page_uses_and_the_whole_article():
+def test_the_fonts_the_math_uses_are_preloaded_before_the_stylesheets_and_nothing_waits_for_them():
     head = '<head><link rel="stylesheet" href="../assets/katex/katex.min.css"><link rel="stylesheet" href="x.css">'
     bold = math.render_page('<span class="arithmatex">\\(\\mathbf{x}\\)</span>', "a.md")
     out = math.preload_fonts(f"{head}</head><body><article>{bold}</article><footer></footer>")
-    gate = out[out.index("katex.min.css") : out.index("x.css")]  # after KaTeX's CSS, which has the @font-faces
-    assert "html.katex-fonts-pending .md-content{visibility:hidden}" in gate
-    fonts = json.loads(re.search(r"\}\)\(document,(\[.*?\]),", gate)[1])
-    assert fonts == ["normal 400 1em KaTeX_Main", "normal 700 1em KaTeX_Main"]  # \mathbf: bold upright, no italic
-    assert "</article>" + math.ARTICLE_PARSED in out
-    # The far blocks: the same selector in the style and in the script that lays them out.
-    assert f"html.far-blocks {math.FAR_BLOCKS}{{content-visibility:auto;" in gate
-    assert gate.count(math.FAR_BLOCKS) == 2
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="font"', out)
+    assert preloads == ["../assets/katex/fonts/KaTeX_Main-Bold.woff2", "../assets/katex/fonts/KaTeX_Main-Regular.woff2"]
+    assert out.index("preload") < out.index('rel="stylesheet"')
+    assert "<script" not in out and "<style" not in out  # no gate, no far blocks
     no_math = f"{head}</head><body><article><p>no math</p></article>"
     assert math.preload_fonts(no_math) == no_math
-    no_article = math.preload_fonts(f"{head}</head><body>{bold}")  # nothing would say it is complete
-    assert "preload" in no_article and "katex-fonts-pending" not in no_article
+
+
+# --- search: formulas as text -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tex, text",
+    [
+        (r"\frac{\partial C}{\partial \mathbf{W}_L}", "∂C/∂W_L"),
+        (r"\delta^{[L]} = \frac{\partial C}{\partial z^{[L]}} \tag{3}", "δ^[L] = ∂C/∂z^[L]"),
+        (r"J_{ij} = a_i(\delta_{ij} - a_j)", "J_ij = a_i(δ_ij - a_j)"),
+        (r"\frac{a + b}{2}", "(a + b)/2"),
+        (r"x \qquad \mathbf{a}^T \otimes \boldsymbol{\delta}", "x a^T ⊗δ"),
+        (r"\begin{aligned} x &= \left(1\right) \\\\ y &= \sum_k z_k \end{aligned}", "x = (1) y = Σ_k z_k"),
+    ],
+)
+def test_formulas_reach_the_search_index_as_text(tex, text):
+    assert math.tex_to_text(tex) == text
+
+
+def test_search_text_has_the_short_forms_readers_type_and_leaves_the_page():
+    assert math.search_aliases("∂C/∂W_L = δ a") == ["∂C/∂W", "dC/dW", "delta"]
+    assert math.search_aliases("x = y") == []
+    content = '<p>See <span class="arithmatex">\\(\\frac{\\partial C}{\\partial W_L}\\)</span>.</p>'
+    indexed = math.on_page_content(content, None, None, None)
+    assert '<span class="arithmatex" data-search-exclude>' in indexed
+    assert '<span class="math-search" hidden>∂C/∂W_L ∂C/∂W dC/dW</span>' in indexed
+    page = math.render_page(indexed, "a.md")
+    assert "math-search" not in page and "data-search-exclude" not in page and 'class="katex"' in page
 
 
 def _mini_site(tmp_path, page: str):
@@ -220,38 +246,6 @@ def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
 # --- notebook pages ---------------------------------------------------------------------------
 
 
-def test_bare_tables_come_framed_with_the_themes_rules_for_them(tmp_path):
-    theme = tmp_path / "main.css"
-    theme.write_text(
-        ".md-typeset table:not([class]){font-size:.64rem}.md-typeset a{color:red}"
-        "@media print{.md-typeset table:not([class]){display:table}.x{y:z}}"
-        ".md-typeset table:not([class]) th,.md-typeset td{font-weight:700}"
-    )
-    rules = lean.table_rules(theme)
-    assert rules == (
-        ".md-typeset table.prewrapped{font-size:.64rem}"
-        "@media print{.md-typeset table.prewrapped{display:table}}"
-        ".md-typeset table.prewrapped th{font-weight:700}"
-    )
-    page = (
-        '<head><link rel="stylesheet" href="../assets/stylesheets/main.123.min.css">'
-        '<link rel="stylesheet" href="x.css"></head><table>\n<tr><td>1</td></tr></table>'
-        '<table class="highlighttable"><tr><td>2</td></tr></table>'
-    )
-    out = lean.wrap_tables(page, rules)
-    assert (
-        out.count('<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="prewrapped">') == 1
-    )
-    assert "<tr><td>1</td></tr></table></div></div>" in out
-    assert '<table class="highlighttable"><tr><td>2</td></tr></table>' in out
-    assert 'main.123.min.css"><style>' + rules + '</style><link rel="stylesheet" href="x.css">' in out
-    assert lean.wrap_tables("<p>no table</p>", rules) == "<p>no table</p>"
-    theme.write_text(".md-typeset table.other{x:y}")
-    lean.table_rules.cache_clear()
-    with pytest.raises(lean.PluginError, match="has the theme changed"):
-        lean.table_rules(theme)
-
-
 def test_prune_css_keeps_what_the_page_uses():
     css = (
         ".jupyter-wrapper{--jp-a:red;--jp-b:var(--jp-c);--jp-c:blue;--jp-unused:0}"
@@ -288,14 +282,14 @@ def test_notebook_downloads_are_made_from_the_page_source():
     assert json.loads(files["notebooks/iris/iris.ipynb"])["nbformat"] == 4
 
 
-# --- the Performance page's "Site speed" section ------------------------------------------------
+# --- the page "How this site is built" ------------------------------------------------
 
 
 def _placeholders(kind: str) -> tuple[dict, dict[str, str], set[str]]:
-    """(committed results, the values the hook fills in, the placeholders performance.md uses) of one kind."""
+    """(committed results, the values the hook fills in, the placeholders the site page uses) of one kind."""
     page = _load("benchmark_page")
     results = getattr(page, f"load_{kind}")()
-    keys = getattr(page, f"{kind.upper()}_PLACEHOLDER").findall((DOCS / "performance.md").read_text(encoding="utf-8"))
+    keys = getattr(page, f"{kind.upper()}_PLACEHOLDER").findall((DOCS / page.SITE_PAGE).read_text(encoding="utf-8"))
     return results, getattr(page, f"{kind}_values")(results), set(keys)
 
 
@@ -306,14 +300,7 @@ def test_committed_site_speed_results_fill_every_site_placeholder():
     assert results["environment"]["lighthouse"] == "12.2.3"
 
 
-def test_the_page_calls_the_earlier_values_single_runs_only_while_they_are():
-    page = _load("benchmark_page")
-    results = page.load_site()
-    results["before"]["pages"][0]["performance_runs"] = [70, 71, 72]
-    with pytest.raises(page.PluginError, match="runs; the page says one"):
-        page.site_values(results)
-
-
+@pytest.mark.tooling
 def test_the_benchmark_keeps_each_page_s_median_run_measured_in_rounds(monkeypatch):
     site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
     scores = {"a/": iter([90, 99, 60, 95, 97]), "b/": iter([80, 70, 75, 72, 100])}
@@ -332,6 +319,7 @@ def test_the_benchmark_keeps_each_page_s_median_run_measured_in_rounds(monkeypat
     assert rows[1]["performance_runs"] == [80, 70, 75, 72, 100]
 
 
+@pytest.mark.tooling
 def test_the_spread_of_scores_names_its_widest_page_and_the_median_page_s_spread():
     site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
 
@@ -344,6 +332,7 @@ def test_the_spread_of_scores_names_its_widest_page_and_the_median_page_s_spread
     assert s["performance_spread_median"] == 1  # spreads 1, 34, 5, 0: the lower middle
 
 
+@pytest.mark.tooling
 def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times():
     site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
 
@@ -373,54 +362,3 @@ def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times()
         "pages": 3, "transfer_less": 2, "cls_less_or_zero": 2, "tbt_less": 2, "performance_higher": 1, "lcp_later": 1,
         "lcp_later_ms": 100,
     }  # fmt: skip
-
-
-def test_committed_main_thread_results_fill_every_thread_placeholder():
-    results, found, keys = _placeholders("thread")
-    main_thread = load_module("main_thread", ROOT / "benchmarks" / "main_thread.py")
-    # The page says: a name with a folder is Material's, one without is the site's own script.
-    askers = {c.removeprefix(main_thread.ASKED).split(" ")[0] for r in results["pages"] for c in r["by_cause_ms"]}
-    own = {name for name in askers if "/" not in name and name.endswith(".js")}
-    assert own <= {path.name for path in (DOCS / "assets" / "javascripts").glob("*.js")}, own
-    assert {"table", "asked", "pages"} <= keys <= set(found)
-    # header, rule, three rows about the page, the causes, "the smaller causes"; one column per page
-    lines = found["table"].splitlines()
-    assert len(lines) >= 6 and all(line.count("|") == len(results["pages"]) + 2 for line in lines)
-    # A cause has a row when it is at least 3% of some page's blocking time; the rest is summed.
-    totals = [sum(row["by_cause_ms"].values()) for row in results["pages"]]
-    shown = {c for row, t in zip(results["pages"], totals) for c, ms in row["by_cause_ms"].items() if ms >= 0.03 * t}
-    assert len(lines) == 5 + len(shown) + 1
-    for k, (row, total) in enumerate(zip(results["pages"], totals)):
-        cells = [line.split("|")[k + 2].strip() for line in lines[5:]]
-        if not total:  # a page without long tasks has no shares
-            assert set(cells) == {"-"}
-            continue
-        rest = sum(ms for c, ms in row["by_cause_ms"].items() if c not in shown) / total
-        assert cells[-1] == f"{rest:.0%}"
-        largest = max(row["by_cause_ms"].values()) / total
-        assert max(cells[:-1], key=lambda c: float(c.rstrip("%"))) == f"{largest:.0%}"
-
-
-def test_the_build_refuses_instant_navigation_which_the_font_gate_cannot_see():
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import PluginError
-
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    assert math.on_config(config) is config  # the site's own configuration passes
-    config.theme["features"] = [*config.theme["features"], "navigation.instant"]
-    with pytest.raises(PluginError, match=r"navigation\.instant"):
-        math.on_config(config)
-
-
-def test_a_comment_alone_in_a_paragraph_leaves_no_empty_paragraph():
-    # Markdown's output for a pytest-codeblocks marker in an indented block: the code block inside
-    # the comment's paragraph, which a browser splits into two empty paragraphs around it.
-    code = '<div class="language-text highlight"><pre><span></span><code>1 &lt;/p&gt;\n</code></pre></div>'
-    marker = "<!--pytest-codeblocks:expected-output-->"
-    assert lean.on_page_content(f"<p>{marker}\n{code}</p>", None, None, None) == (
-        f'{marker}<div class="language-text highlight" data-search-exclude><pre><span></span>'
-        "<code>1 &lt;/p&gt;\n</code></pre></div>"
-    )
-    assert lean.on_page_content(f"<p>{marker}</p>", None, None, None) == marker
-    kept = f"<p>{marker} text</p><p>a</p>"  # a comment inside a real paragraph stays in it
-    assert lean.on_page_content(kept, None, None, None) == kept

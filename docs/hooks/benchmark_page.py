@@ -6,10 +6,9 @@ form ``<!-- bench:KEY -->``) and the figure ``figures/performance.png``. An unkn
 fails the build, so the page cannot quote a number the results do not hold.
 
 ``benchmarks/results/site_speed.json`` (written by ``python benchmarks/site_speed.py``, Lighthouse
-on every page) fills the "Site speed" section the same way, with ``<!-- site:KEY -->``
-placeholders; its table is made by the same ``table()`` the script prints with.
-``benchmarks/results/main_thread.json`` (``python benchmarks/main_thread.py``: where the blocking
-time goes) fills ``<!-- thread:KEY -->`` placeholders, its table made by that script's ``table()``.
+on every page and throttled loads) fills the page "How this site is built" (``site.md``) the same
+way, with ``<!-- site:KEY -->`` placeholders; its table is made by the same ``table()`` the script
+prints with.
 """
 
 from __future__ import annotations
@@ -24,11 +23,9 @@ from mkdocs.structure.files import File
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
 SITE_RESULTS = RESULTS.with_name("site_speed.json")
 SITE_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "site_speed.py"
-THREAD_RESULTS = RESULTS.with_name("main_thread.json")
-THREAD_SCRIPT = SITE_SCRIPT.with_name("main_thread.py")
+SITE_PAGE = "site.md"
 PLACEHOLDER = re.compile(r"<!-- bench:([a-z0-9_]+) -->")
 SITE_PLACEHOLDER = re.compile(r"<!-- site:([a-z0-9_]+) -->")
-THREAD_PLACEHOLDER = re.compile(r"<!-- thread:([a-z0-9_]+) -->")
 
 
 def load() -> dict:
@@ -138,57 +135,15 @@ def _script(path: Path):
     return module
 
 
-def load_thread() -> dict:
-    return json.loads(THREAD_RESULTS.read_text(encoding="utf-8"))
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _share_range(low_high: tuple[float, float]) -> str:
-    return f"{low_high[0]:.0%} to {low_high[1]:.0%}"
-
-
-def thread_values(results: dict) -> dict[str, str]:
-    """Every value the "where the time goes" paragraphs may quote, from main_thread.json."""
-    script = _script(THREAD_SCRIPT)
-    s = script.summary(results)
-    return {
-        "table": script.table(results),
-        "command": results["command"],
-        "date": results["date"],
-        "pages": _and(s["pages"]),
-        "asked": _share_range(s["asked"]),
-        "browser": _share_range(s["browser"]),
-        "tbt": f"{s['tbt_ms'][0]:,} ms and {s['tbt_ms'][1]:,} ms",
-        "bundle": s["bundle"] or "bundle.js",
-        "site_scripts": _share_range(s["site_scripts"]),
-        "scores": _and([f"{score} ({title})" for title, score in zip(s["pages"], s["performance"], strict=True)]),
-    }
-
-
 def site_values(results: dict) -> dict[str, str]:
-    """Every value the "Site speed" section may quote, from site_speed.json, already formatted."""
+    """Every value the site page may quote, from site_speed.json, already formatted."""
     script = _script(SITE_SCRIPT)
     s = script.summary(results)
-    c = script.compared(results)
     env = results["environment"]
-    before_runs = {len(row.get("performance_runs", [0])) for row in results.get("before", {}).get("pages", [])}
-    if before_runs - {1}:  # performance.md calls the earlier values single runs
-        raise PluginError(f"site_speed.json: the 'before' pages have {sorted(before_runs)} runs; the page says one")
+    throttled = results.get("throttled")
     return {
-        "cmp_pages": str(c["pages"]),
-        "cmp_new": str(s["pages"] - c["pages"]),
-        "cmp_transfer": str(c["transfer_less"]),
-        "cmp_cls": str(c["cls_less_or_zero"]),
-        "cmp_tbt": str(c["tbt_less"]),
-        "cmp_perf": str(c["performance_higher"]),
-        "cmp_lcp": str(c["lcp_later"]),
-        "cmp_lcp_ms": f"{c['lcp_later_ms']} ms",
         "spread": str(s["performance_spread"]),
         "spread_page": s["performance_spread_page"],
-        "spread_median": str(s["performance_spread_median"]),
         "table": script.table(results),
         "command": results["command"],
         "date": results["date"],
@@ -203,27 +158,34 @@ def site_values(results: dict) -> dict[str, str]:
         "cls_max": f"{s['cls_max']:.3f}",
         "transfer_max": f"{s['transfer_max_kib']} KiB",
         "others_min": str(s["others_min"]),
-        "before_date": results.get("before", {}).get("date", "not recorded"),
+        "throttled": (
+            f"measured on {throttled['date']} over {len(throttled['pages'])} pages, cold and warm cache, the "
+            f"largest cumulative layout shift was {throttled['cls_max']:.3f}"
+            if throttled
+            else "the layout shift has not been measured yet"
+        ),
     }
 
 
 def _fill(markdown: str, pattern: re.Pattern, found: dict[str, str], source: str) -> str:
     def fill(match):
         if match[1] not in found:
-            raise PluginError(f"performance.md quotes unknown {source} value {match[1]!r}; known: {sorted(found)}")
+            raise PluginError(f"a page quotes unknown {source} value {match[1]!r}; known: {sorted(found)}")
         return found[match[1]]
 
     return pattern.sub(fill, markdown)
 
 
 def on_files(files, config):
-    files.append(File.generated(config, "figures/performance.png", content=figure(load()).png_bytes(dpi=110)))
+    fig = figure(load())
+    files.append(File.generated(config, "figures/performance.png", content=fig.png_bytes()))
+    files.append(File.generated(config, "figures/performance-dark.png", content=fig.png_bytes(dark=True)))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri == SITE_PAGE:
+        return _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")
     if page.file.src_uri != "performance.md":
         return markdown
-    markdown = _fill(markdown, PLACEHOLDER, values(load()), "benchmark")
-    markdown = _fill(markdown, THREAD_PLACEHOLDER, thread_values(load_thread()), "main-thread")
-    return _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")
+    return _fill(markdown, PLACEHOLDER, values(load()), "benchmark")

@@ -9,24 +9,17 @@ assistive technology) for:
 * the ``$ ... $`` and ``$$ ... $$`` left raw inside the notebook's Markdown cells
   (``.jp-RenderedMarkdown``), which arithmatex never sees.
 
-Pages then load only ``katex.min.css`` and its fonts. The fonts a page's math uses are preloaded
-(``<link rel="preload">``), so they are requested with the stylesheets. A preload does not make
-them arrive before the first paint, though, and the article's line breaks and table columns depend
-on the math's glyph widths: painted with fallback widths, it moves when the fonts arrive (measured:
-CLS up to 0.2 with the fonts half a second late). A table painted before its last rows arrive
-moves too. So a page with math also gets a small inline script, the font gate, that keeps its
-article (``.md-content``) hidden until those fonts have loaded and the article is complete, for at
-most 3 s (the block period of KaTeX's own ``font-display: block``). Links inside the site load
-pages the usual way (mkdocs.yml leaves Material's instant navigation off), so every article goes
-through the gate in its page's own load. Everything outside the article paints at once; the
-article's text, and with it the largest paint, waits for the fonts. Without JavaScript nothing is
-hidden. The search index is built from the page before this hook runs (``on_post_page``), so
-search results quote formulas as TeX source.
+Pages then load only ``katex.min.css`` and its fonts; the fonts a page's math uses are preloaded
+(``<link rel="preload">``), so they are requested with the stylesheets. Nothing waits for them.
+
+Search: Material's search index is made from each page before ``on_post_page`` typesets it, so
+``on_page_content`` gives the index each formula as readable text (``∂C/∂W_L``, with the short
+forms ``∂C/∂W`` and ``dC/dW``) in place of its TeX, and ``on_post_page`` takes that text out of the
+page again.
 
 At the end of the build each KaTeX font file in the site is cut down (fontTools) to the characters
 the site's typeset math shows, plus printable ASCII; the vendored originals in docs/ stay whole.
-The fonts a math page preloads shrink to less than half, and the article, which waits for them,
-is shown sooner.
+The fonts a math page preloads shrink to less than half.
 
 KaTeX runs in Python through mini-racer, an embedded V8 that installs from PyPI as a wheel: the
 build needs no Node. One JavaScript context is made per build on first use and closed at the end
@@ -39,12 +32,9 @@ A formula KaTeX cannot parse is logged as an error naming the page and the formu
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 from pathlib import Path
-
-from mkdocs.exceptions import PluginError
 
 log = logging.getLogger("mkdocs.hooks.build_math")
 
@@ -154,11 +144,180 @@ def render_notebook_cells(output: str, where: str) -> str:
 
 
 def render_page(output: str, where: str) -> str:
-    """``output`` (a whole page) with every formula replaced by KaTeX's HTML."""
+    """``output`` (a whole page) with every formula replaced by KaTeX's HTML (and the search index's
+    text of each formula, ``searchable_math``, taken out again)."""
+    output = _SEARCH_ONLY.sub("", output.replace('class="arithmatex" data-search-exclude>', 'class="arithmatex">'))
     return render_notebook_cells(render_arithmatex(output, where), where)
 
 
-# --- fonts: preload the ones a page's math uses; the font gate hides the article until they are in
+# --- search: formulas as readable text
+
+# Greek letters and operators as the characters a reader types (or pastes) into the search box.
+_SYMBOLS = {
+    **{
+        rf"\{name}": char
+        for name, char in zip(
+            [
+                "alpha",
+                "beta",
+                "gamma",
+                "delta",
+                "epsilon",
+                "varepsilon",
+                "zeta",
+                "eta",
+                "theta",
+                "lambda",
+                "mu",
+                "nu",
+                "xi",
+                "pi",
+                "rho",
+                "sigma",
+                "tau",
+                "phi",
+                "varphi",
+                "chi",
+                "psi",
+                "omega",
+                "Delta",
+                "Gamma",
+                "Lambda",
+                "Sigma",
+                "Phi",
+                "Psi",
+                "Omega",
+            ],
+            "αβγδεεζηθλμνξπρστφφχψωΔΓΛΣΦΨΩ",
+        )
+    },
+    r"\partial": "∂",
+    r"\nabla": "∇",
+    r"\sum": "Σ",
+    r"\prod": "Π",
+    r"\cdot": "·",
+    r"\otimes": "⊗",
+    r"\times": "×",
+    r"\odot": "⊙",
+    r"\circ": "∘",
+    r"\infty": "∞",
+    r"\approx": "≈",
+    r"\neq": "≠",
+    r"\ne": "≠",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\to": "→",
+    r"\rightarrow": "→",
+    r"\in": "∈",
+    r"\top": "T",
+    r"\ldots": "…",
+    r"\dots": "…",
+    r"\cdots": "…",
+    r"\log": "log",
+    r"\exp": "exp",
+    r"\max": "max",
+    r"\min": "min",
+}
+_GROUP = r"\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"  # a braced group, nested up to three deep
+_DROP = re.compile(
+    r"\\(left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits|quad|qquad)\b|\\[,;:!> ]|~|&"
+)
+_STYLE = re.compile(
+    r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathbb|operatorname|text|textbf|textrm|mbox)\s*" + _GROUP
+)
+_FRAC = re.compile(r"\\[dt]?frac\s*" + _GROUP + r"\s*" + _GROUP)
+_ENV = re.compile(r"\\(begin|end)\{[^}]*\}(\{[^}]*\})?")
+_PARTIAL_RATIO = re.compile(r"∂\s*([A-Za-zα-ωΑ-Ω])[^/]*/\s*∂\s*([A-Za-zα-ωΑ-Ω])")
+
+
+def tex_to_text(tex: str) -> str:
+    """A formula as plain text a reader would type: ``\\frac{\\partial C}{\\partial W_L}`` -> ``∂C/∂W_L``.
+
+    Fractions become ``a/b`` (with brackets around a numerator or denominator of several terms),
+    Greek letters and operators their characters, styles (``\\mathbf`` ...) and sizing commands go,
+    sub- and superscripts stay as ``_`` and ``^``.
+    """
+    text = _ENV.sub(" ", tex)
+    text = re.sub(r"\\tag\*?\s*" + _GROUP, "", text)
+    text = re.sub(r"\\\\(\[[^]]*\])?", " ", text)
+    text = _DROP.sub(" ", text)
+    for command in sorted(_SYMBOLS, key=len, reverse=True):
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])\s*", _SYMBOLS[command], text)
+    previous = None
+    while previous != text:  # inner groups first, so a fraction of styled letters comes out whole
+        previous = text
+        text = _STYLE.sub(r"\2", text)
+
+        def frac(match: re.Match) -> str:
+            top, bottom = (part.strip() for part in match.groups())
+            wrap = lambda part: f"({part})" if re.search(r"[\s+\-−=]", part) else part  # noqa: E731
+            return f"{wrap(top)}/{wrap(bottom)}"
+
+        text = _FRAC.sub(frac, text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)  # any other command: its name
+    text = re.sub(r"([_^])\{([^{}]*)\}", r"\1\2", text)
+    text = text.replace("{", "").replace("}", "")
+    text = re.sub(r"([(\[])\s+", r"\1", re.sub(r"\s+([)\]])", r"\1", text))
+    return " ".join(text.split())
+
+
+# Greek letters that the pages' code and prose also spell out, as readers type them.
+_GREEK_NAMES = {"δ": "delta", "Δ": "Delta", "σ": "sigma", "ε": "epsilon", "θ": "theta", "η": "eta"}
+
+
+def search_aliases(text: str) -> list[str]:
+    """Short forms of each ratio of partial derivatives in ``text``, as a reader types them
+    (``∂C/∂W_L`` gives ``∂C/∂W`` and ``dC/dW``), and the names of its Greek letters (``δ``: delta)."""
+    out = []
+    for top, bottom in _PARTIAL_RATIO.findall(text):
+        out += [f"∂{top}/∂{bottom}", f"d{top}/d{bottom}"]
+    out += [name for letter, name in _GREEK_NAMES.items() if letter in text]
+    return list(dict.fromkeys(out))
+
+
+def searchable_math(html_text: str) -> str:
+    """Each formula of a page's content, for the search index, as readable text instead of TeX.
+
+    Material's search plugin reads the content before ``on_post_page`` typesets it. Each arithmatex
+    element gets ``data-search-exclude`` (the plugin skips it) and is followed by a hidden span
+    with its text (``tex_to_text``) and short forms of its derivatives (``search_aliases``), which
+    the index takes instead; ``on_post_page`` removes both again, so readers never get them.
+    """
+
+    def one(match: re.Match) -> str:
+        tex, _ = strip_delimiters(html.unescape(match[2]))
+        text = tex_to_text(tex)
+        words = " ".join([text, *search_aliases(text)])
+        return (
+            f'<{match[1]} class="arithmatex" data-search-exclude>{match[2]}</{match[1]}>'
+            f'<span class="math-search" hidden>{html.escape(words)}</span>'
+        )
+
+    return ARITHMATEX.sub(one, html_text)
+
+
+_SEARCH_ONLY = re.compile(r'<span class="math-search" hidden>[^<]*</span>')
+
+
+# The chapters that derive the network's gradients: a search for one (∂C/∂W, dC/dW, delta) should
+# land there before the pages that only use it, which are often shorter and so rank higher.
+DERIVATION_CHAPTERS = {"output-layer.md", "hidden-layer.md"}
+SEARCH_BOOST = 3
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri in DERIVATION_CHAPTERS:
+        page.meta.setdefault("search", {}).setdefault("boost", SEARCH_BOOST)  # read by Material's search plugin
+    return markdown
+
+
+def on_page_content(html_text, page, config, files):
+    return searchable_math(html_text)
+
+
+# --- fonts: preload the ones a page's math uses
 
 
 def _font_tables() -> tuple[dict[tuple[str, str, str], str], list[tuple[set[str], tuple[str, str, str]]]]:
@@ -209,79 +368,13 @@ def font_files(faces: list[tuple[str, str, str]]) -> list[str]:
     return sorted(files[face] for face in faces)
 
 
-# The font gate: the article (.md-content) stays hidden until (1) the page's math fonts have loaded
-# and (2) the article has been parsed to its end, which the script after </article> reports. Both
-# were measured to move the article when it is painted early: (1) fallback glyph widths change line
-# breaks and table columns, (2) a table painted before its later rows arrive changes its columns.
-# A font that fails to load shows the article at once (waiting longer would not help). The cost:
-# the article's text, not only its formulas, waits for the fonts, and so does the largest paint.
-# The 3000 ms cap is the block period browsers give font-display: block; fonts later than that can
-# still move the article. Inert without JavaScript: the classes are set by the script itself.
-#
-# Far blocks. On the longest pages most of the main thread's blocking time was the browser's first
-# style and layout of the whole article, most of it KaTeX's spans far below the screen
-# (benchmarks/results/main_thread.json). Behind the gate, the article's paragraphs, display
-# formulas and code get content-visibility:auto: the browser lays each out when it comes near the
-# screen, and until then lets it stand in at 3em. Only these three kinds, because the containment
-# that comes with it leaves their boxes as they are: a paragraph holds inline content only, a
-# display formula is a scroll container already (extra.css), and a code block's <pre> holds a
-# <code> without margins. Left out, because there it would change sizes:
-# - the .highlight wrapper: it would keep <pre>'s margins inside (32 px taller);
-# - an empty paragraph: its margins would stop collapsing (lean_pages removes those);
-# - notebook cells, which JupyterLab's styles lay out in flex boxes;
-# - anything in a table: a skipped block counts as 0 wide when the columns are sized.
-# Nor is the <code>: Material reads its width, to give a wide one a keyboard stop, and the width
-# of a skipped element is its stand-in's.
-# Paint containment cuts what a block draws outside its box; the clip is moved out by 1em
-# (overflow-clip-margin) to leave room for a focus ring or a subscript under a last line.
-# tests/test_browser.py checks on every page that no block, heading or figure moves and no pixel
-# is cut. A marked block is a stacking context, so
-# extra.css makes the footer one too, to keep it above: axe-core (so Lighthouse) lays out the
-# content of a skipped code block near the end when it asks, and found it over the footer's text.
-# A stand-in must never be on screen when the reader sees it, so:
-# - before showing the article, the gate lays out every block on the first screen (again until no
-#   block is added, since real heights differ from the stand-ins) and every block above the
-#   address's #target, then scrolls to the target. Chromium otherwise paints the stand-ins first
-#   and grows them a frame later (measured: CLS 0.136 on Hidden layer on a phone);
-# - a click on a link to a place in the page first lays out every block above that place, so the
-#   jump lands on it (with stand-ins above it, jumps landed up to 500 px off).
-FAR_BLOCKS = ".md-content :is(p, div.arithmatex, .highlight > pre):not(.jupyter-wrapper *, table *)"
-FAR_BLOCKS_STAND_IN = "3em"
-FONT_GATE = (
-    "<style>html.katex-fonts-pending .md-content{visibility:hidden}"
-    f"html.far-blocks {FAR_BLOCKS}{{content-visibility:auto;"
-    f"contain-intrinsic-height:auto {FAR_BLOCKS_STAND_IN};overflow-clip-margin:1em}}"
-    "</style>"
-    "<script>(function(d,F,B){var h=d.documentElement,fonts=false,parsed=false,shown=false;"
-    "if(!d.fonts||!window.Promise)return;"
-    'h.classList.add("katex-fonts-pending","far-blocks");'
-    'function layOut(b){b.style.contentVisibility="visible"}'
-    "function above(t){var b=d.querySelectorAll(B),k;"
-    "for(k=0;k<b.length&&b[k].compareDocumentPosition(t)&4;k++)layOut(b[k])}"
-    "function onScreen(){var b=d.querySelectorAll(B),H=innerHeight,k,r,w;"
-    "do{w=[];for(k=0;k<b.length;k++){r=b[k].getBoundingClientRect();if(r.top>=H)break;"
-    "if(r.bottom>0&&!b[k].style.contentVisibility)w.push(b[k])}w.forEach(layOut)}while(w.length)}"
-    "function target(hash){try{return d.getElementById(decodeURIComponent(hash.slice(1)))}catch(e){return null}}"
-    'd.addEventListener("click",function(e){var a=e.target.closest&&e.target.closest(\'a[href^="#"]\'),'
-    't=a&&target(a.getAttribute("href"));if(t)above(t)},true);'
-    "function show(){if(shown)return;shown=true;var t=location.hash&&target(location.hash);"
-    'if(t){above(t);t.scrollIntoView()}onScreen();h.classList.remove("katex-fonts-pending")}'
-    "function check(){if(fonts&&parsed)show()}"
-    "window.__katexArticleParsed=function(){parsed=true;if(shown)onScreen();else check()};"
-    "Promise.all(F.map(function(f){return d.fonts.load(f)})).then(function(){fonts=true;check()},show);"
-    "setTimeout(show,3000)})(document,%s,%s)</script>"
-)
-# After </article>: reports the article complete to the gate above.
-ARTICLE_PARSED = "<script>window.__katexArticleParsed&&__katexArticleParsed()</script>"
-
-
 def preload_fonts(output: str) -> str:
-    """Preload links for the page's KaTeX fonts, placed before its stylesheets, and the font gate.
+    """Preload links for the page's KaTeX fonts, placed before its stylesheets.
 
-    The gate's ``document.fonts.load`` needs KaTeX's @font-face rules, so it comes after the link to
-    katex.min.css (an inline script there runs once the stylesheets before it have loaded); its
-    second half, the script that says the article is complete, follows ``</article>``. A page with
-    no ``</article>`` gets no gate, which would otherwise wait its full 3 s.
+    The fonts are then requested with the stylesheets instead of once the browser has found
+    formulas that need them; cut to the site's characters (below) they are small, so they are
+    usually in before the first paint. Nothing waits for them: KaTeX's ``font-display: block``
+    hides only the formulas' glyphs while a font is loading, never the article.
     """
     css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"[^>]*>', output)
     faces = faces_used(output)
@@ -291,20 +384,8 @@ def preload_fonts(output: str) -> str:
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
         for font in font_files(faces)
     )
-    if "</article>" in output:
-        wanted = json.dumps([f"{style} {weight} 1em {family}" for family, weight, style in faces])
-        output = output[: css.end()] + FONT_GATE % (wanted, json.dumps(FAR_BLOCKS)) + output[css.end() :]
-        output = output.replace("</article>", "</article>" + ARTICLE_PARSED, 1)
     first = output.find('<link rel="stylesheet"')
     return output[:first] + links + output[first:]
-
-
-def on_config(config):
-    """Refuse Material's instant navigation: it swaps the next article in without running its page's
-    <head>, so the font gate would not hide it and late fonts would move it."""
-    if "navigation.instant" in (config.theme.get("features") or []):
-        raise PluginError("build_math: the font gate needs navigation.instant off in mkdocs.yml (theme.features)")
-    return config
 
 
 def on_post_page(output, page, config):

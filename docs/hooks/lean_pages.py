@@ -1,4 +1,4 @@
-"""MkDocs hook: pages that load fast and do not shift while they load.
+"""MkDocs hook: pages that load fast and keep their place while images arrive.
 
 * ``on_files``: the generated chapter figures are compacted to a 256-colour palette PNG; the
   notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
@@ -12,12 +12,10 @@
   - every image in the content gets ``width`` and ``height`` (read from the PNG: the generated
     figures' bytes, the notebook's inline ``data:`` images), so its box is reserved before it
     arrives; a PNG drawn at 190 dpi or more (its ``pHYs`` chunk says so) is shown at half its pixel
-    size, sharp on a high-density screen. Images below the first screen load lazily;
+    size, sharp on a high-density screen. Images below the first screen, and both variants of a
+    figure (light and dark, one of them hidden), load lazily;
   - a notebook's inline figures are compacted (a 256-colour palette) and moved into files beside
     the page, so they load lazily instead of weighing on the page's first load;
-  - every table without attributes comes inside Material's scroll frame with a class
-    (``prewrapped``) that keeps Material's script from moving it there after the page is styled,
-    and the theme's rules for classless tables, rewritten for that class, follow its stylesheet;
   - notebook pages keep only the rules of mkdocs-jupyter's inlined JupyterLab stylesheet whose
     selectors name classes the page uses (about 600 KB down to a few KB), drop nbconvert's Mermaid
     style, and show the download links under the title.
@@ -27,14 +25,12 @@ from __future__ import annotations
 
 import base64
 import fnmatch
-import functools
 import hashlib
 import html
 import posixpath
 import re
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 NOTEBOOKS = "notebooks/*.py"
@@ -51,20 +47,7 @@ _files: dict[str, File] = {}
 _CODE_BLOCK = re.compile(r'<div class="(language-[\w-]+ )?highlight"')
 
 
-# A comment in an indented block (pytest-codeblocks' markers in a <details>) comes out of Markdown
-# as a paragraph: <p><!--marker-->, then the code block, then </p>. A browser closes the <p> at
-# the <div> and opens another at the </p>: two empty paragraphs. Their margins collapse through
-# them, except when they are contained (the far blocks of build_math.py): then each is 0.8em of
-# blank space. So the paragraph is taken away and its comment and code block kept.
-_COMMENT_PARAGRAPH = re.compile(
-    r"<p>((?:\s*<!--(?:(?!-->).)*-->)+)\s*"
-    r'((?:<div class="(?:language-[\w-]+ )?highlight"(?:(?!</p>).)*?</pre></div>)?)\s*</p>',
-    re.S,
-)
-
-
 def on_page_content(html_text, page, config, files):
-    html_text = _COMMENT_PARAGRAPH.sub(r"\1\2", html_text)
     return _CODE_BLOCK.sub(lambda m: m[0] + " data-search-exclude", html_text)
 
 
@@ -189,6 +172,7 @@ def _image_bytes(src: str, page_url: str) -> bytes | None:
         return base64.b64decode(src.split(",", 1)[1])
     if ":" in src or src.startswith("/"):
         return None
+    src = src.split("#", 1)[0]  # figures come as name.png#only-light and name-dark.png#only-dark
     dest = posixpath.normpath(
         posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/") else page_url, html.unescape(src))
     )
@@ -215,7 +199,9 @@ def size_images(output: str, page_url: str) -> str:
                 tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
         if " loading=" not in tag:
             text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[: match.start()]))
-            lazy = text_before > FIRST_SCREEN_CHARS
+            # A figure comes twice, for the light and the dark scheme, and one of the two is hidden:
+            # lazy, the hidden one is never fetched (the shown one on the first screen loads at once).
+            lazy = text_before > FIRST_SCREEN_CHARS or bool(re.search(r'#only-(light|dark)"', tag))
             tag = tag[:4] + (' loading="lazy"' if lazy else "") + ' decoding="async"' + tag[4:]
         return tag
 
@@ -349,72 +335,8 @@ def lean_notebook(output: str, src_uri: str, folder: Path) -> str:
     return output.replace("</h1>", "</h1>" + download_links(src_uri), 1)
 
 
-# --- tables ------------------------------------------------------------------------------------
-
-# Material's script moves every table without a class into a scroll frame once the page has been
-# styled, which makes the browser style the article again (about 3,600 elements on Notation). Done here
-# instead, the table gets this class so the script leaves it alone, and the theme's rules for
-# classless tables are applied to the class.
-BUILT_TABLE = "prewrapped"
-_TABLE_SELECTOR = "table:not([class])"
-_BARE_TABLE = re.compile(r"<table>((?:(?!<table\b).)*?)</table>", re.S)
-_MAIN_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*assets/stylesheets/main\.[^"]*\.css">')
-
-
-@functools.cache
-def table_rules(theme_css: Path) -> str:
-    """The theme stylesheet's rules for ``table:not([class])``, rewritten for ``table.prewrapped``
-    (the same specificity), inside the same ``@media`` blocks."""
-    import tinycss2
-
-    def rules(items) -> str:
-        out = []
-        for rule in items:
-            if rule.type == "qualified-rule":
-                selectors = [s for s in split_selectors(tinycss2.serialize(rule.prelude)) if _TABLE_SELECTOR in s]
-                if selectors:
-                    selector = ",".join(s.replace(_TABLE_SELECTOR, f"table.{BUILT_TABLE}") for s in selectors)
-                    out.append(f"{selector}{{{tinycss2.serialize(rule.content)}}}")
-            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
-                inner = rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
-                if inner:
-                    out.append(f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()}{{{inner}}}")
-        return "".join(out)
-
-    css = theme_css.read_text(encoding="utf-8")
-    found = rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    if not found:
-        raise PluginError(f"lean_pages: no rule for {_TABLE_SELECTOR} in {theme_css}: has the theme changed?")
-    return found
-
-
-def theme_stylesheet(config) -> Path:
-    """Material's main stylesheet in the theme's own folder (the build copies it into the site)."""
-    for folder in config.theme.dirs:
-        found = sorted(Path(folder).glob("assets/stylesheets/main.*.min.css"))
-        if found:
-            return found[0]
-    raise PluginError("lean_pages: Material's assets/stylesheets/main.*.min.css not found in the theme")
-
-
-def wrap_tables(output: str, rules: str) -> str:
-    """Each table without attributes in Material's scroll frame, with the class that keeps Material's
-    script off it, and ``rules`` (``table_rules``) after the theme's stylesheet."""
-    frame = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
-    output, count = _BARE_TABLE.subn(
-        lambda m: f'{frame}<table class="{BUILT_TABLE}">{m[1]}</table></div></div>', output
-    )
-    if count:
-        link = _MAIN_CSS.search(output)
-        at = link.end() if link else output.index("</head>")
-        output = f"{output[:at]}<style>{rules}</style>{output[at:]}"
-    return output
-
-
 def on_post_page(output, page, config):
     if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
         folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
         output = lean_notebook(output, page.file.src_uri, folder)
-    if "<table>" in output:
-        output = wrap_tables(output, table_rules(theme_stylesheet(config)))
     return size_images(output, page.url)

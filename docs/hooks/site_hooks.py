@@ -1,13 +1,16 @@
 """MkDocs hooks for this site.
 
 * ``on_files``: the chapter figures are drawn by ``backprop_derived.plots`` from real objects at every
-  build and added to the site as generated files (nothing is written into docs/).
+  build and added to the site as generated files (nothing is written into docs/), each for 2x
+  screens and twice: ``name.png`` on white and ``name-dark.png`` for the dark scheme.
 * ``on_page_markdown``: a page shows a figure as ``![](figures/<name>.png)`` with an **empty** alt;
-  the build fills it in with the figure's ``alt_text``, which ``backprop_derived.plots`` writes from the
-  arrays it draws. Inside the figure's ``<figure>`` block, ``{{ caption }}`` becomes the figure's
-  ``caption``, a sentence of facts read from the same data. So neither can disagree with the data.
-  A hand-written alt on a generated figure, an image of a figure no hook draws, or a
-  ``{{ caption }}`` outside a figure block fails the build with an error naming page and figure.
+  the build shows the light and the dark variant (Material's ``#only-light`` and ``#only-dark``),
+  each a link to itself at full size, and fills the alt in with the figure's ``alt_text``, which
+  ``backprop_derived.plots`` writes from the arrays it draws. Inside the figure's ``<figure>``
+  block, ``{{ caption }}`` becomes the figure's ``caption``, a sentence of facts read from the
+  same data. So neither can disagree with the data. A hand-written alt on a generated figure, an
+  image of a figure no hook draws, or a ``{{ caption }}`` outside a figure block fails the build
+  with an error naming page and figure.
 * ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template
   puts a MathJax loader and a Mermaid loader (both from a CDN) on notebook pages. The site
   renders notebook math with its own KaTeX and has no diagrams, so both are removed and no page
@@ -35,7 +38,7 @@ from PIL import Image
 FLOWER = 100
 
 #: Figures drawn by another hook (docs/hooks/benchmark_page.py), whose page writes its own alt text.
-OTHER_HOOKS = {"performance.png"}
+OTHER_HOOKS = {"performance.png", "performance-dark.png"}
 
 
 @cache
@@ -122,9 +125,7 @@ def _residual_norms_figure(bp):
         softmax_cross_entropy(h @ W[10].T + b[10], Y).backward()
         label = "with skips around layers 2 to 10" if skip else "plain (as on the initialisation page)"
         norms[label] = [np.linalg.norm(w.grad) for w in W]
-    fig = bp.plots.plot_gradient_norms(norms, title="Gradient norm per layer, 10 sigmoid layers on iris")
-    fig.site_dpi = 200
-    return fig
+    return bp.plots.plot_gradient_norms(norms, title="Gradient norm per layer, 10 sigmoid layers on iris")
 
 
 def digits_cnn_kernels() -> np.ndarray:
@@ -234,10 +235,17 @@ def _sequence_figures() -> dict[str, object]:
     }
 
 
+def dark_name(name: str) -> str:
+    """The file of a figure's dark variant: ``network.png`` -> ``network-dark.png``."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-dark{dot}{ext}"
+
+
 def on_files(files, config):
+    # Each figure twice, for 2x screens: on white, and recoloured for the dark scheme.
     for name, fig in figures().items():
-        dpi = getattr(fig, "site_dpi", 110)  # figures that ask for it are drawn at 2x (shown at half size)
-        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes(dpi=dpi)))
+        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes()))
+        files.append(File.generated(config, f"figures/{dark_name(name)}", content=fig.png_bytes(dark=True)))
     return files
 
 
@@ -285,21 +293,27 @@ def fill_figures(markdown: str, page: str) -> str:
                 f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
                 "and the build fills it in from the figure's data"
             )
-        return f"![{_markdown_alt(drawn[name].alt_text)}]({match['up']}figures/{name})"
+        # Material shows #only-light in the light scheme and #only-dark in the dark one; a tap or a
+        # click opens the figure at full size (a wide one is small on a phone).
+        alt, path = _markdown_alt(drawn[name].alt_text), f"{match['up']}figures/"
+        return "".join(
+            f"[![{alt}]({path}{file}#only-{scheme})]({path}{file})"
+            for file, scheme in ((name, "light"), (dark_name(name), "dark"))
+        )
 
     def caption(block: re.Match) -> str:
         text = block[0]
         if _CAPTION not in text:
             return text
         names = {m["name"] for m in _IMAGE.finditer(text)} - OTHER_HOOKS
-        if len(names) != 1 or not drawn[next(iter(names))].caption:
+        if len(names) != 1 or next(iter(names)) not in drawn or not drawn[next(iter(names))].caption:
             raise PluginError(
                 f"{page}: {{{{ caption }}}} needs exactly one generated figure with a caption "
                 f"in its <figure> block; found {sorted(names)}"
             )
         return text.replace(_CAPTION, html.escape(drawn[names.pop()].caption))
 
-    markdown = _FIGURE.sub(caption, _IMAGE.sub(alt, markdown))
+    markdown = _IMAGE.sub(alt, _FIGURE.sub(caption, markdown))
     if _CAPTION in markdown:
         raise PluginError(f"{page}: {{{{ caption }}}} outside a <figure> block")
     return markdown

@@ -4,17 +4,29 @@ a confusion matrix and decision regions.
 Every function returns a ``matplotlib.figure.Figure`` built without pyplot, so no global figure
 state is left behind; save it with ``fig.savefig(path)``, or leave it as the last expression of a
 Jupyter cell to display it.
+
+How a figure looks is decided in one place, this module's top: a new figure function draws in
+black on white as usual and writes a number inside a coloured cell with ``cell_label`` (black or
+white, whichever contrasts more with the cell). ``Figure.png_bytes`` then draws it for 2x screens,
+and with ``dark=True`` for the site's dark scheme: greys are inverted onto ``DARK_BACKGROUND``,
+colours lightened, and colour-mapped cells with their labels left as they are.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from matplotlib.colors import ListedColormap, TwoSlopeNorm
+from matplotlib.artist import Artist
+from matplotlib.collections import Collection
+from matplotlib.colors import ListedColormap, TwoSlopeNorm, to_rgba
 from matplotlib.figure import Figure as _MplFigure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
 from numpy.typing import ArrayLike
 
 from ._checks import as_batch, finite, float_array, labels, matrix, positive_number
@@ -23,6 +35,74 @@ from .data import CLASS_NAMES
 if TYPE_CHECKING:
     from .network import Network
     from .training import History
+
+
+#: Dots per inch of a saved figure: twice the 96 of a CSS pixel, rounded up, so a figure is sharp on
+#: a 2x screen (the site's build shows a PNG of 190 dpi or more at half its pixel size).
+DPI = 200
+#: The dark variant's background (Material's slate scheme, ``--md-default-bg-color``) and ink.
+DARK_BACKGROUND = "#1e2029"
+DARK_INK = "#e3e5ea"
+#: The ``gid`` of a number written inside a colour-mapped cell (``cell_label``): the dark variant
+#: keeps its colour, chosen against the cell, which does not change.
+CELL_LABEL = "cell-label"
+
+
+def relative_luminance(colour: Any) -> float:
+    """WCAG 2 relative luminance of a matplotlib colour."""
+    channels = np.array(to_rgba(colour)[:3])
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(colour_1: Any, colour_2: Any) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 to 21."""
+    high, low = sorted((relative_luminance(colour_1), relative_luminance(colour_2)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def cell_label(ax: Any, x: float, y: float, text: str, cell_colour: Any, **kwargs: Any) -> Text:
+    """Write ``text`` centred on a coloured cell, in black or white, whichever contrasts more with it
+    (at least 4.58:1 for any cell colour)."""
+    ink = "black" if contrast("black", cell_colour) >= contrast("white", cell_colour) else "white"
+    return ax.text(x, y, text, ha="center", va="center", color=ink, gid=CELL_LABEL, **kwargs)
+
+
+def _dark(colour: Any) -> tuple[float, float, float, float]:
+    """A colour of the light figure as the dark variant draws it."""
+    r, g, b, a = to_rgba(colour)
+    if a == 0:
+        return (r, g, b, a)
+    if max(r, g, b) - min(r, g, b) > 0.08:  # a colour: lightened towards white, to stand out on dark
+        r, g, b = (float(v) for v in np.array([r, g, b]) * 0.65 + 0.35)
+        return (r, g, b, a)
+    light = (r + g + b) / 3  # a grey: white becomes the background, black the ink
+    background, ink = np.array(to_rgba(DARK_BACKGROUND)[:3]), np.array(to_rgba(DARK_INK)[:3])
+    r, g, b = (float(v) for v in background + (ink - background) * (1 - light))
+    return (r, g, b, a)
+
+
+def _colour_mapped(artist: Artist) -> bool:
+    return getattr(artist, "get_array", lambda: None)() is not None
+
+
+def _to_dark(fig: _MplFigure) -> None:
+    """Recolour ``fig`` in place for the dark scheme (see the module's docstring)."""
+    for artist in fig.findobj():
+        if artist.get_gid() == CELL_LABEL or _colour_mapped(artist):
+            continue
+        if isinstance(artist, Text):
+            artist.set_color(_dark(artist.get_color()))
+        elif isinstance(artist, Line2D):
+            artist.set_color(_dark(artist.get_color()))
+            artist.set_markerfacecolor(_dark(artist.get_markerfacecolor()))
+            artist.set_markeredgecolor(_dark(artist.get_markeredgecolor()))
+        elif isinstance(artist, Patch):
+            artist.set_facecolor(_dark(artist.get_facecolor()))
+            artist.set_edgecolor(_dark(artist.get_edgecolor()))
+        elif isinstance(artist, Collection):
+            artist.set_facecolor([_dark(c) for c in artist.get_facecolor()])
+            artist.set_edgecolor([_dark(c) for c in artist.get_edgecolor()])
 
 
 class Figure(_MplFigure):
@@ -36,20 +116,30 @@ class Figure(_MplFigure):
     #: One sentence of facts read from the figure's data, for a caption (the site's build puts it
     #: where a page writes ``{{ caption }}`` inside the figure's ``<figure>`` block).
     caption = ""
-    #: The resolution the site's build draws the figure at; 190 dpi or more is shown at half its pixel size.
-    site_dpi = 110
 
-    def png_bytes(self, dpi: int = 100) -> bytes:
-        """The figure as PNG bytes on white, with ``alt_text`` as the PNG's Description."""
+    def dark(self) -> Figure:
+        """A copy of this figure recoloured for a dark page (the figure itself is left as it is)."""
+        copy = pickle.loads(pickle.dumps(self))
+        copy.set_facecolor(DARK_BACKGROUND)
+        _to_dark(copy)
+        return copy
+
+    def png_bytes(self, dpi: int = DPI, dark: bool = False) -> bytes:
+        """The figure as PNG bytes, on white or (``dark``) on ``DARK_BACKGROUND``, with ``alt_text``
+        as the PNG's Description."""
+        fig = self.dark() if dark else self
         buf = io.BytesIO()
-        self.savefig(
-            buf, format="png", dpi=dpi, facecolor="white", metadata={"Description": self.alt_text, "Software": None}
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi,
+            facecolor=DARK_BACKGROUND if dark else "white",
+            metadata={"Description": self.alt_text, "Software": None},
         )
         return buf.getvalue()
 
     def _repr_png_(self) -> bytes:
-        # 200 dpi: the site shows PNGs of 190 dpi or more at half their pixel size (sharp on 2x screens).
-        return self.png_bytes(dpi=200)
+        return self.png_bytes()
 
 
 def draw_network(net: Network, input_names: Sequence[str] | None = None, title: str | None = None) -> Figure:
@@ -118,8 +208,7 @@ def plot_jacobian(
     im = ax.imshow(J, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
     for (r, c), v in np.ndenumerate(J):
         if v != 0:
-            dark = abs(v) > 0.6 * lim  # white on the darkest cells, black elsewhere
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
+            cell_label(ax, c, r, f"{v:.2g}", im.to_rgba(v), fontsize=7)
     ax.set_xticks(
         range(J.shape[1]),
         [str(n) for n in (col_names if col_names is not None else range(1, J.shape[1] + 1))],
@@ -216,7 +305,7 @@ def plot_confusion(
     ax = fig.add_subplot()
     im = ax.imshow(C, cmap="Blues")
     for (t, p), v in np.ndenumerate(C):
-        ax.text(p, t, str(v), ha="center", va="center", color="white" if v > C.max() / 2 else "black")
+        cell_label(ax, p, t, str(v), im.to_rgba(v))
     ax.set_xticks(range(len(class_names)), class_names)
     ax.set_yticks(range(len(class_names)), class_names)
     ax.set(xlabel="predicted species", ylabel="true species", title=title)
@@ -405,18 +494,11 @@ def plot_softmax_paths(
             raise ValueError(f"target {label!r} must have shape {z.shape}; got {y.shape}")
         panels[label] = (-y / a)[:, None] * J
     n = z.size
-    fig, axes, lim = _shared_scale_panels(panels, width=4.2)
+    fig, axes, _ = _shared_scale_panels(panels, width=4.2)
     for ax, (label, P) in zip(axes, panels.items()):
+        image = ax.get_images()[0]
         for (k, c), v in np.ndenumerate(P):
-            ax.text(
-                c,
-                k,
-                f"{v:.2g}" if v != 0 else "0",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if abs(v) > lim / 2 else "black",
-            )
+            cell_label(ax, c, k, f"{v:.2g}" if v != 0 else "0", image.to_rgba(v), fontsize=8)
         ax.set_xticks(range(n), [f"$z_{c + 1}$" for c in range(n)])
         ax.set_yticks(range(n), [f"via $a_{k + 1}$" for k in range(n)])
         ax.set_title(f"{label}: {np.count_nonzero(P)} of {P.size} paths non-zero", fontsize=10)
@@ -518,7 +600,6 @@ def plot_kernels(K: ArrayLike, title: str = "Learned kernels") -> Figure:
         images.append(ax.imshow(K[o, 0], cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim)))
         ax.set_title(f"kernel {o + 1}", fontsize=9)
     fig.colorbar(images[-1], ax=list(axes), shrink=0.8, label="weight")
-    fig.site_dpi = 200  # the site draws it at 2x and shows it at half its pixel size
     fig.suptitle(title, fontsize=10)
     centre_positive = int(np.sum(K[:, 0, kh // 2, kw // 2] > 0))
     fig.caption = (
@@ -684,13 +765,6 @@ def draw_autodiff_graph(
     return fig
 
 
-class _SharpFigure(Figure):
-    """A figure whose PNG is drawn at 200 dpi or more, for 2x screens (shown at half its pixel size)."""
-
-    def png_bytes(self, dpi: int = 200, **options: Any) -> bytes:  # other options pass through unchanged
-        return super().png_bytes(dpi=max(dpi, 200), **options)
-
-
 def _positive_series(series: Mapping[str, ArrayLike], what: str) -> dict[str, np.ndarray]:
     values = {label: finite(float_array(v, f"{what} {label!r}"), f"{what} {label!r}") for label, v in series.items()}
     if not values:
@@ -710,7 +784,7 @@ def plot_learning_curves(
     predicting the mean target) is drawn as a dashed horizontal line.
     """
     values = _positive_series(curves, "curve")
-    fig = _SharpFigure(figsize=(6.4, 3.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
     ax = fig.add_subplot()
     for (label, v), style in zip(values.items(), ("-", "--", "-.", ":")):
         ax.semilogy(np.arange(1, v.size + 1), v, style, lw=1.8, label=label)
@@ -730,7 +804,7 @@ def plot_learning_curves(
 def plot_gradient_through_time(norms: Mapping[str, ArrayLike], title: str = "Gradient through time") -> Figure:
     """``|dC/dh_t|`` against the step ``t`` on a log scale, one line a network (e.g. before and after training)."""
     values = _positive_series(norms, "series")
-    fig = _SharpFigure(figsize=(6.4, 3.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
     ax = fig.add_subplot()
     for (label, v), marker in zip(values.items(), "osD^v"):
         ax.semilogy(np.arange(1, v.size + 1), v, marker=marker, label=label)

@@ -65,8 +65,10 @@ def train(
         Trained in place.
     X, Y : array_like of shape (m, n_inputs) and (m, n_outputs)
         The training rows and their (one-hot) targets.
-    epochs, batch_size : int
-        Positive integers. Each epoch shuffles the rows with a generator seeded by ``seed`` and
+    epochs : int
+        A positive integer: how many times to walk through all the rows.
+    batch_size : int
+        A positive integer. Each epoch shuffles the rows with a generator seeded by ``seed`` and
         walks through all of them ``batch_size`` at a time; the last batch may be smaller, and no
         row is dropped.
     learning_rate : float
