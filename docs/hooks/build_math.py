@@ -420,6 +420,8 @@ def subset_fonts(source: Path, target: Path, chars: set[str]) -> dict[str, tuple
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    # KaTeX's fonts carry 1970 timestamps; fontTools warns about each one, twice per file.
+    logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)
     options = subset.Options()
     options.flavor = "woff2"
     options.hinting = False  # browsers on phones and Linux ignore TrueType hinting
