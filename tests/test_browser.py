@@ -4,7 +4,7 @@ The site is built once per test session, into a temporary folder, and every page
 is loaded once (light scheme, 1366 px wide) and then resized to 1920 and 390 px (a phone). On each:
 HTTP 200 and a title, no console error, no failed request, no request to another host, the raw HTML
 holding every formula already typeset (no KaTeX script, no unrendered TeX), no layout shift over
-0.02 while it loads, at most 350 KiB gzipped with all it loads, a copy button on every code block,
+0.02 while it loads, at most 400 KiB gzipped with all it loads, a copy button on every code block,
 every image loaded and described, no serious or critical axe-core violation; and at every width:
 no equation number over its formula, no formula, table or notebook output cut without a scroll cue
 and a keyboard stop, no code name broken mid-word, nothing sticking out of the page sideways.
@@ -71,8 +71,8 @@ if CHROMIUM is None:
 AXE = ROOT / "tests" / "assets" / "axe-core" / "axe.min.js"
 # Bytes on the wire (gzip) for a page and everything it loads. A figure on the first screen, drawn
 # for 2x screens, is up to 100 KiB of it (the computational graph on the page about the sum over
-# paths, which weighs about 300 KiB in all).
-TRANSFER_BUDGET = 350 * 1024
+# paths, which weighs 365 KiB in all since that page's checks grew).
+TRANSFER_BUDGET = 400 * 1024
 CLS_LIMIT = 0.02
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -301,9 +301,10 @@ def searchable_math(html_text: str) -> str:
 _SEARCH_ONLY = re.compile(r'<span class="math-search" hidden>[^<]*</span>')
 
 
-# The chapters that derive the network's gradients: a search for one (∂C/∂W, dC/dW, delta) should
-# land there before the pages that only use it, which are often shorter and so rank higher.
-DERIVATION_CHAPTERS = {"output-layer.md", "hidden-layer.md"}
+# The chapters that derive the network's gradients, and the one that defines the total derivative: a
+# search for one of their subjects (∂C/∂W, dC/dW, delta, total derivative) should land there before
+# the pages that only use it, which are often shorter or carry the term in their title.
+DERIVATION_CHAPTERS = {"output-layer.md", "hidden-layer.md", "total-derivative.md"}
 SEARCH_BOOST = 3
 
 
