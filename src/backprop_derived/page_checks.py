@@ -228,13 +228,12 @@ def _is_two_times(node: ast.AST) -> bool:
 
 
 def _is_central_difference(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Div)
-        and isinstance(node.left, ast.BinOp)
-        and isinstance(node.left.op, ast.Sub)
-        and _is_two_times(node.right)
-    )
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and _is_two_times(node.right)):
+        return False
+    left = node.left
+    while isinstance(left, ast.Subscript):  # (f(x + h) - f(x - h))[0] / (2 * h)
+        left = left.value
+    return isinstance(left, ast.BinOp) and isinstance(left.op, ast.Sub)
 
 
 @dataclass
@@ -292,6 +291,12 @@ def _read_flow(tree: ast.Module, code: str) -> _Flow:
         if "#" in line and re.search(r"closed[ -]form", line.split("#", 1)[1], re.I):
             flow.closed_form_lines.add(number)
     for sub in ast.walk(tree):
+        # J = bp.numerical_jacobian: the alias computes central differences too
+        if isinstance(sub, ast.Assign) and _call_name(sub.value) in FINITE_DIFFERENCE_FUNCTIONS:
+            if isinstance(sub.value, ast.Attribute | ast.Name):
+                for target in sub.targets:
+                    if isinstance(target, ast.Name):
+                        flow.functions[target.id] = {"central differences"}
         if isinstance(sub, ast.Import | ast.ImportFrom):
             names = [a.name for a in sub.names] + ([sub.module] if isinstance(sub, ast.ImportFrom) else [])
             if any(n and n.split(".")[0] == "torch" for n in names):
@@ -597,7 +602,7 @@ _IGNORED_SPANS = [
     re.compile(r"\((?:\d+|[A-Z]+\d+)\)"),  # equation numbers: (5), (BN1)
     re.compile(r"(?i)\b(?:equation|eq\.|step|layer|neuron|neurons|flower|row|rows|column|columns|class|chapter|"
                r"section|§|table|tables|figure|question|exercise|line|lines|page|version|epoch|seed|"
-               r"index|entry|slide|lecture|part|item|ch\.)\s+\d+(?:(?:\s*[–-]\s*|,\s*|\s+and\s+)\d+)*"),
+               r"index|entry|slide|lecture|part|item|ch\.)\s+\d+(?!\.\d)(?:(?:\s*[–-]\s*|,\s*|\s+and\s+)\d+(?!\.\d))*"),
     re.compile(r"\b(?:1[5-9]|20)\d\d\b[a-z]?"),  # years: 1986, 2015, 2018a
     re.compile(r"\b\d+(?:st|nd|rd|th)\b"),  # ordinals
     re.compile(r"(?i)\b(?:numpy|python|pytorch|torch|mkdocs|katex|pytest|jax)\s+\d+(?:\.\d+)*"),  # versions
@@ -634,9 +639,7 @@ def _prose_numbers(text: str) -> list[tuple[str, float, float]]:
     return found
 
 
-def _backing_numbers(block: Block) -> list[float]:
-    """The numbers of a block's expected output, then of its code, in order."""
-    text = (block.expected_output or "") + "\n" + block.code
+def _numbers_in(text: str) -> list[float]:
     values = []
     for match in re.finditer(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?", text.replace("_", "")):
         try:
@@ -644,6 +647,11 @@ def _backing_numbers(block: Block) -> list[float]:
         except ValueError:
             continue
     return values
+
+
+def _backing_numbers(block: Block) -> tuple[list[float], list[float]]:
+    """The numbers of a block's expected output, in order, and those of its code."""
+    return _numbers_in(block.expected_output or ""), _numbers_in(block.code)
 
 
 def _matches(value: float, half_unit: float, backed: float) -> bool:
@@ -691,17 +699,19 @@ def prose_number_problems(page: Page) -> list[Problem]:
                 said.append(value)
                 found = False
                 out_of_order = None
-                ordered = "." in written  # decimals keep their order; integers are often restated
-                for block, values in backings:
-                    start = positions.get(block.start, -1) if ordered else -1
-                    later = [i for i in range(start + 1, len(values)) if _matches(value, half_unit, values[i])]
-                    if later:
-                        if ordered:
+                ordered = "." in written  # printed decimals keep their order; integers are often restated
+                for block, (printed, code) in backings:
+                    matched = [i for i, v in enumerate(printed) if _matches(value, half_unit, v)]
+                    if matched and ordered:
+                        later = [i for i in matched if i >= positions.get(block.start, 0)]
+                        if later:
                             positions[block.start] = later[0]
+                            found = True
+                            break
+                        out_of_order = block
+                    elif matched or any(_matches(value, half_unit, v) for v in code):
                         found = True
                         break
-                    if any(_matches(value, half_unit, v) for v in values):
-                        out_of_order = block
                 if found:
                     continue
                 if out_of_order is not None:
@@ -709,7 +719,7 @@ def prose_number_problems(page: Page) -> list[Problem]:
                         Problem(
                             page.name,
                             line,
-                            f"the number {written} comes earlier in the output or code of the block at line "
+                            f"the number {written} comes earlier in the expected output of the block at line "
                             f"{out_of_order.start} than the numbers the text puts before it: check whether two "
                             "values were swapped, or write them in the order the block gives them",
                         )
