@@ -79,5 +79,6 @@ def test_report_pages_with_no_tagged_equation() -> None:
     """Not a failure: a page may have no checked equation yet. The list shows in pytest's -ra summary."""
     untagged = pc.pages_without_tags(PAGES)
     if untagged:
-        pytest.skip(f"report, not a failure: {len(untagged)} pages have python blocks and no \\tag yet: "
-                    + ", ".join(untagged))
+        pytest.skip(
+            f"report, not a failure: {len(untagged)} pages have python blocks and no \\tag yet: " + ", ".join(untagged)
+        )

@@ -9,12 +9,10 @@ import re
 import textwrap
 from pathlib import Path
 
-import markdown
 import pytest
 
 import backprop_derived as bp
 from backprop_derived import page_checks as pc
-from backprop_derived.equation_links import EquationCheckError, link_page
 
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = "```"
@@ -136,6 +134,7 @@ def test_a_page_with_no_tags_is_reported_not_failed() -> None:
 
 
 def render(text: str) -> str:
+    markdown = pytest.importorskip("markdown")  # the docs extra, which builds the site
     extensions = ["pymdownx.superfences", "pymdownx.arithmatex", "backprop_derived.equation_links"]
     return markdown.markdown(textwrap.dedent(text).replace("'''", FENCE), extensions=extensions)
 
@@ -151,6 +150,9 @@ def test_the_build_links_each_equation_to_its_check_and_back() -> None:
 
 
 def test_the_markers_stay_next_to_their_fence() -> None:
+    pytest.importorskip("markdown")
+    from backprop_derived.equation_links import link_page
+
     text = GOOD.replace("'''python\n# Checks", "<!--pytest-codeblocks:importorskip(numpy)-->\n'''python\n# Checks")
     lines = link_page(textwrap.dedent(text).replace("'''", FENCE)).splitlines()
     marker = lines.index("<!--pytest-codeblocks:importorskip(numpy)-->")
@@ -163,10 +165,16 @@ def test_the_markers_stay_next_to_their_fence() -> None:
     [
         (("# Checks equation (P1).\n", ""), "equation (P1) is tagged as checked but no python block"),
         (("# Checks equation (P1).", "# Checks equation (P2)."), "checks equation (P2), but no displayed"),
-        (("numeric = bp.numerical_jacobian(f, x)[0, 0]", "numeric = 2 * x[0]"), "asserts nothing against an independent oracle"),
+        (
+            ("numeric = bp.numerical_jacobian(f, x)[0, 0]", "numeric = 2 * x[0]"),
+            "asserts nothing against an independent oracle",
+        ),
     ],
 )
 def test_a_disagreement_stops_the_build_naming_page_and_equation(fault: tuple[str, str], message: str) -> None:
+    pytest.importorskip("markdown")
+    from backprop_derived.equation_links import EquationCheckError
+
     with pytest.raises(EquationCheckError, match=re.escape(message)) as error:
         render(GOOD.replace(*fault))
     assert "page 'A page'" in str(error.value)
@@ -210,7 +218,7 @@ def test_a_tolerance_with_its_reason_passes() -> None:
 
 def test_a_looser_band_on_a_claim_of_difference_is_not_a_weakening() -> None:
     text = GOOD.replace(
-        "print(f\"{2 * x[0]:.1f}\")", "assert not np.allclose(x[0], numeric, rtol=1e-1)\nprint(f\"{2 * x[0]:.1f}\")"
+        'print(f"{2 * x[0]:.1f}")', 'assert not np.allclose(x[0], numeric, rtol=1e-1)\nprint(f"{2 * x[0]:.1f}")'
     )
     assert problems(text) == []
 
@@ -220,8 +228,10 @@ def test_a_looser_band_on_a_claim_of_difference_is_not_a_weakening() -> None:
 
 def test_a_changed_prose_number_fails_and_says_what_to_do() -> None:
     found = problems(GOOD.replace("The derivative at 3 is 6.0.", "The derivative at 3 is 6.5."))
-    assert any("the number 6.5 in the text is not printed or asserted by the nearest python block" in p
-               and "print it" in p for p in found), found
+    assert any(
+        "the number 6.5 in the text is not printed or asserted by the nearest python block" in p and "print it" in p
+        for p in found
+    ), found
 
 
 def test_a_number_backed_only_in_another_section_fails() -> None:
@@ -230,9 +240,11 @@ def test_a_number_backed_only_in_another_section_fails() -> None:
 
 
 def test_swapped_decimals_fail() -> None:
-    text = GOOD.replace("The derivative at 3 is 6.0.", "The values are 0.25 and 0.75.").replace(
-        'print(f"{2 * x[0]:.1f}")', 'print("0.75 0.25")'
-    ).replace("6.0\n'''", "0.75 0.25\n'''")
+    text = (
+        GOOD.replace("The derivative at 3 is 6.0.", "The values are 0.25 and 0.75.")
+        .replace('print(f"{2 * x[0]:.1f}")', 'print("0.75 0.25")')
+        .replace("6.0\n'''", "0.75 0.25\n'''")
+    )
     found = problems(text)
     assert any("comes earlier in the expected output" in p for p in found), found
     assert problems(text.replace("The values are 0.25 and 0.75.", "The values are 0.75 and 0.25.")) == []
@@ -270,7 +282,7 @@ def _delete_central_difference_assert_of_equation_5(text: str) -> str:
     raise AssertionError("no assert against central differences found in the check of equation (5)")
 
 
-def _replace(old: str, new: str):  # noqa: ANN202
+def _replace(old: str, new: str):
     def edit(text: str) -> str:
         assert text.count(old) == 1, f"the page no longer has {old!r}: update this edit"
         return text.replace(old, new)
@@ -280,19 +292,24 @@ def _replace(old: str, new: str):  # noqa: ANN202
 
 EDITS = {
     "finite-difference tolerance 1e-7 -> 1e2": (
-        "autodiff/paths.md", _replace("assert abs(path_sum - numeric) < 1e-7\n", "assert abs(path_sum - numeric) < 1e2\n")
+        "autodiff/paths.md",
+        _replace("assert abs(path_sum - numeric) < 1e-7\n", "assert abs(path_sum - numeric) < 1e2\n"),
     ),
     "assert_allclose tolerances -> 1e2": (
         "autodiff/paths.md",
-        _replace("np.testing.assert_allclose(composite, dW1[0, 0], rtol=1e-6, atol=1e-9)\n",
-                 "np.testing.assert_allclose(composite, dW1[0, 0], rtol=1e2, atol=1e2)\n"),
+        _replace(
+            "np.testing.assert_allclose(composite, dW1[0, 0], rtol=1e-6, atol=1e-9)\n",
+            "np.testing.assert_allclose(composite, dW1[0, 0], rtol=1e2, atol=1e2)\n",
+        ),
     ),
     "the assert checking equation (5) against finite differences deleted": (
-        "hidden-layer.md", _delete_central_difference_assert_of_equation_5
+        "hidden-layer.md",
+        _delete_central_difference_assert_of_equation_5,
     ),
     "a prose integer changed, 185 -> 186": ("autodiff/vjp.md", _replace("hold 185 numbers", "hold 186 numbers")),
     "two prose decimals swapped": (
-        "training/initialisation.md", _replace("0.128 at layer 5,\n0.026 at layer 20", "0.026 at layer 5,\n0.128 at layer 20")
+        "training/initialisation.md",
+        _replace("0.128 at layer 5,\n0.026 at layer 20", "0.026 at layer 5,\n0.128 at layer 20"),
     ),
 }
 

@@ -95,10 +95,11 @@ def _linked_lines(page: Page) -> list[str]:
     for block in page.python_blocks:
         if not block.check_ids:
             continue
-        ids, refs = [], []
+        spans: list[str] = []
+        refs: list[str] = []
         for eq_id in block.check_ids:
             n = page.checks_of(eq_id).index(block) + 1
-            ids.append(f'<span id="{anchor("check", eq_id, n)}"></span>')
+            spans.append(f'<span id="{anchor("check", eq_id, n)}"></span>')
             refs.append(f'<a href="#{anchor("eq", eq_id)}">equation ({html.escape(eq_id)})</a>')
         # put the line above the markers (<!--pytest...-->) that must stay next to the fence
         k = block.start - 1
@@ -106,7 +107,7 @@ def _linked_lines(page: Page) -> list[str]:
             k -= 1
         insert_before.setdefault(k, []).extend(
             [
-                f'{block.indent}<p class="equation-check">{"".join(ids)}This block checks '
+                f'{block.indent}<p class="equation-check">{"".join(spans)}This block checks '
                 + " and ".join(refs)
                 + f"{_against(oracle_kinds(block.code))}.</p>",
                 "",
@@ -128,10 +129,10 @@ class _LinkPreprocessor(Preprocessor):
 class EquationLinksExtension(Extension):
     """Adds the links; runs after whitespace normalisation and snippets, before fenced code."""
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+    def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(_LinkPreprocessor(md), "equation_links", 28)
 
 
-def makeExtension(**kwargs: Any) -> EquationLinksExtension:  # noqa: N802 (Python-Markdown's name)
+def makeExtension(**kwargs: Any) -> EquationLinksExtension:
     """The entry point Python-Markdown looks up by module name."""
     return EquationLinksExtension(**kwargs)

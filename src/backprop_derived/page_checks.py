@@ -292,18 +292,24 @@ def _read_flow(tree: ast.Module, code: str) -> _Flow:
             flow.closed_form_lines.add(number)
     for sub in ast.walk(tree):
         # J = bp.numerical_jacobian: the alias computes central differences too
-        if isinstance(sub, ast.Assign) and _call_name(sub.value) in FINITE_DIFFERENCE_FUNCTIONS:
-            if isinstance(sub.value, ast.Attribute | ast.Name):
-                for target in sub.targets:
-                    if isinstance(target, ast.Name):
-                        flow.functions[target.id] = {"central differences"}
+        if (
+            isinstance(sub, ast.Assign)
+            and isinstance(sub.value, ast.Attribute | ast.Name)
+            and _call_name(sub.value) in FINITE_DIFFERENCE_FUNCTIONS
+        ):
+            for target in sub.targets:
+                if isinstance(target, ast.Name):
+                    flow.functions[target.id] = {"central differences"}
         if isinstance(sub, ast.Import | ast.ImportFrom):
             names = [a.name for a in sub.names] + ([sub.module] if isinstance(sub, ast.ImportFrom) else [])
             if any(n and n.split(".")[0] == "torch" for n in names):
                 flow.torch = True
-        if isinstance(sub, ast.Call) and _call_name(sub) == "importorskip":
-            if any(isinstance(a, ast.Constant) and a.value == "torch" for a in sub.args):
-                flow.torch = True
+        if (
+            isinstance(sub, ast.Call)
+            and _call_name(sub) == "importorskip"
+            and any(isinstance(a, ast.Constant) and a.value == "torch" for a in sub.args)
+        ):
+            flow.torch = True
 
     def mark(target: ast.AST, kinds: set[str]) -> bool:
         changed = False
@@ -363,15 +369,18 @@ def _read_flow(tree: ast.Module, code: str) -> _Flow:
     return flow
 
 
-def _assertions(tree: ast.Module) -> list[tuple[ast.AST, ast.AST]]:
+def _assertions(tree: ast.Module) -> list[tuple[ast.AST, ast.stmt]]:
     """Every ``assert`` test and ``np.testing.assert_*`` / ``torch.testing.assert_close`` call, with its statement."""
-    found: list[tuple[ast.AST, ast.AST]] = []
+    found: list[tuple[ast.AST, ast.stmt]] = []
     for stmt in ast.walk(tree):
         if isinstance(stmt, ast.Assert):
             found.append((stmt.test, stmt))
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            if _call_name(stmt.value).startswith("assert_"):
-                found.append((stmt.value, stmt))
+        elif (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and _call_name(stmt.value).startswith("assert_")
+        ):
+            found.append((stmt.value, stmt))
     return found
 
 
@@ -390,8 +399,14 @@ def _is_closeness(test: ast.AST) -> bool:
     """An assertion that two values agree: an ``assert_allclose``-like call or a ``<`` bound."""
     for node in ast.walk(test):
         if isinstance(node, ast.Call) and _call_name(node) in {
-            "assert_allclose", "allclose", "isclose", "assert_array_almost_equal", "assert_close",
-            "assert_array_equal", "assert_equal", "array_equal",
+            "assert_allclose",
+            "allclose",
+            "isclose",
+            "assert_array_almost_equal",
+            "assert_close",
+            "assert_array_equal",
+            "assert_equal",
+            "array_equal",
         }:
             return True
         if isinstance(node, ast.Compare) and any(isinstance(op, ast.Lt | ast.LtE | ast.Eq) for op in node.ops):
@@ -569,9 +584,7 @@ def tolerance_problems(page: Page) -> list[Problem]:
                     isinstance(left, ast.Name) and "err" in left.id
                 )
                 limit = GRADIENT_CHECK_TOLERANCE if relative else CENTRAL_DIFFERENCE_RTOL
-                what = (
-                    "bp.GRADIENT_CHECK_TOLERANCE" if relative else "bp.CENTRAL_DIFFERENCE_RTOL for a difference"
-                )
+                what = "bp.GRADIENT_CHECK_TOLERANCE" if relative else "bp.CENTRAL_DIFFERENCE_RTOL for a difference"
                 if bound > limit:
                     problems.append(
                         Problem(
@@ -600,9 +613,11 @@ _IGNORED_SPANS = [
     re.compile(r"\b\d+(?:-\d+){1,}\b"),  # layer sizes: 4-5-3, 784-256-10
     re.compile(r"\b\d+\s*[×x]\s*\d+(?:\s*[×x]\s*\d+)*\b"),  # shapes written 4 × 5
     re.compile(r"\((?:\d+|[A-Z]+\d+)\)"),  # equation numbers: (5), (BN1)
-    re.compile(r"(?i)\b(?:equation|eq\.|step|layer|neuron|neurons|flower|row|rows|column|columns|class|chapter|"
-               r"section|§|table|tables|figure|question|exercise|line|lines|page|version|epoch|seed|"
-               r"index|entry|slide|lecture|part|item|ch\.)\s+\d+(?!\.\d)(?:(?:\s*[–-]\s*|,\s*|\s+and\s+)\d+(?!\.\d))*"),
+    re.compile(
+        r"(?i)\b(?:equation|eq\.|step|layer|neuron|neurons|flower|row|rows|column|columns|class|chapter|"
+        r"section|§|table|tables|figure|question|exercise|line|lines|page|version|epoch|seed|"
+        r"index|entry|slide|lecture|part|item|ch\.)\s+\d+(?!\.\d)(?:(?:\s*[–-]\s*|,\s*|\s+and\s+)\d+(?!\.\d))*"
+    ),
     re.compile(r"\b(?:1[5-9]|20)\d\d\b[a-z]?"),  # years: 1986, 2015, 2018a
     re.compile(r"\b\d+(?:st|nd|rd|th)\b"),  # ordinals
     re.compile(r"(?i)\b(?:numpy|python|pytorch|torch|mkdocs|katex|pytest|jax)\s+\d+(?:\.\d+)*"),  # versions
@@ -766,8 +781,12 @@ def site_problems(pages: Iterable[Page], rules: Iterable[Callable[[Page], list[P
         for eq_id, eq in page.tags:
             if eq_id in seen and seen[eq_id] != page.name:
                 problems.append(
-                    Problem(page.name, eq.start, f"equation ID ({eq_id}) is already used on {seen[eq_id]}: IDs "
-                            "are unique across the site; use a short page prefix, e.g. \\tag{BN1}")
+                    Problem(
+                        page.name,
+                        eq.start,
+                        f"equation ID ({eq_id}) is already used on {seen[eq_id]}: IDs "
+                        "are unique across the site; use a short page prefix, e.g. \\tag{BN1}",
+                    )
                 )
             seen.setdefault(eq_id, page.name)
     return problems
