@@ -144,7 +144,7 @@ def test_the_build_links_each_equation_to_its_check_and_back() -> None:
     assert '<span id="eq-P1"></span>' in html
     assert '<a href="#check-P1">the block below</a>' in html
     assert "against central differences" in html
-    assert '<span id="check-P1"></span>This block checks <a href="#eq-P1">equation (P1)</a>' in html
+    assert '<span id="check-P1"></span>This block checks equation <a href="#eq-P1">(P1)</a>' in html
     # the block itself is unchanged: the check line stays its first line, so it still runs
     assert re.search(r"<code>.*# Checks equation \(P1\)\.", html, re.S)
 

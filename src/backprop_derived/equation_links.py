@@ -53,14 +53,21 @@ def _against(kinds: set[str]) -> str:
     return " against " + (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1])
 
 
+def _listed(refs: list[str]) -> str:
+    """'equation (5)', or 'equations (2), (3) and (4)'."""
+    if len(refs) == 1:
+        return "equation " + refs[0]
+    return "equations " + ", ".join(refs[:-1]) + " and " + refs[-1]
+
+
 def link_page(text: str, name: str = "<page>") -> str:
     """The page's Markdown with the links added; raises ``EquationCheckError`` when tags and checks disagree."""
     page = parse_page(text, name)
     problems = check_problems(page)
     if problems:
         raise EquationCheckError(
-            f"page '{page.title}' ({name}): equations and their checks do not agree:\n"
-            + "\n".join(f"  line {p.line}: {p.message}" for p in problems)
+            f"page '{page.title}'" + (f" ({name})" if name != "<page>" else "") + ": "
+            "equations and their checks do not agree:\n" + "\n".join(f"  line {p.line}: {p.message}" for p in problems)
         )
     return "\n".join(_linked_lines(page))
 
@@ -100,7 +107,7 @@ def _linked_lines(page: Page) -> list[str]:
         for eq_id in block.check_ids:
             n = page.checks_of(eq_id).index(block) + 1
             spans.append(f'<span id="{anchor("check", eq_id, n)}"></span>')
-            refs.append(f'<a href="#{anchor("eq", eq_id)}">equation ({html.escape(eq_id)})</a>')
+            refs.append(f'<a href="#{anchor("eq", eq_id)}">({html.escape(eq_id)})</a>')
         # put the line above the markers (<!--pytest...-->) that must stay next to the fence
         k = block.start - 1
         while k > 0 and page.lines[k - 1].strip().startswith("<!--"):
@@ -108,7 +115,7 @@ def _linked_lines(page: Page) -> list[str]:
         insert_before.setdefault(k, []).extend(
             [
                 f'{block.indent}<p class="equation-check">{"".join(spans)}This block checks '
-                + " and ".join(refs)
+                + _listed(refs)
                 + f"{_against(oracle_kinds(block.code))}.</p>",
                 "",
             ]
