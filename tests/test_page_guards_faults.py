@@ -190,6 +190,8 @@ def test_a_disagreement_stops_the_build_naming_page_and_equation(fault: tuple[st
         "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e2)",
         "assert np.allclose(2 * x[0], numeric)",  # NumPy's defaults are looser than the site's
         "assert abs(2 * x[0] - numeric) < 1e-3",
+        "np.testing.assert_array_almost_equal(2 * x[0], numeric, decimal=4)",
+        "assert 2 * x[0] == pytest.approx(numeric, rel=1e-3)",
     ],
 )
 def test_a_loosened_tolerance_fails(loose: str) -> None:

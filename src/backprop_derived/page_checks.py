@@ -51,6 +51,20 @@ __all__ = [
 FINITE_DIFFERENCE_FUNCTIONS = frozenset({"numerical_jacobian", "numerical_gradients", "gradient_check"})
 #: Functions whose result is a relative error, compared with ``GRADIENT_CHECK_TOLERANCE``.
 RELATIVE_ERROR_FUNCTIONS = frozenset({"gradient_check", "relative_error"})
+#: Calls that assert two values equal.
+EQUALITY_CALLS = frozenset({"assert_array_equal", "assert_equal", "array_equal"})
+#: Calls that compare two values within a tolerance, and whose tolerance the second rule reads.
+CLOSENESS_CALLS = frozenset(
+    {
+        "assert_allclose",
+        "allclose",
+        "isclose",
+        "assert_almost_equal",
+        "assert_array_almost_equal",
+        "assert_close",
+        "approx",
+    }
+)
 
 #: The independent computations a check may compare with, by name, with what marks each in a block.
 ORACLES = {
@@ -398,16 +412,7 @@ def _parse(block: Block) -> ast.Module | None:
 def _is_closeness(test: ast.AST) -> bool:
     """An assertion that two values agree: an ``assert_allclose``-like call or a ``<`` bound."""
     for node in ast.walk(test):
-        if isinstance(node, ast.Call) and _call_name(node) in {
-            "assert_allclose",
-            "allclose",
-            "isclose",
-            "assert_array_almost_equal",
-            "assert_close",
-            "assert_array_equal",
-            "assert_equal",
-            "array_equal",
-        }:
+        if isinstance(node, ast.Call) and _call_name(node) in CLOSENESS_CALLS | EQUALITY_CALLS:
             return True
         if isinstance(node, ast.Compare) and any(isinstance(op, ast.Lt | ast.LtE | ast.Eq) for op in node.ops):
             return True
@@ -549,11 +554,18 @@ def tolerance_problems(page: Page) -> list[Problem]:
                 if not isinstance(node, ast.Call):
                     continue
                 name = _call_name(node)
-                if name not in {"assert_allclose", "allclose", "isclose", "assert_array_almost_equal", "assert_close"}:
+                if name not in CLOSENESS_CALLS:
                     continue
                 if "central differences" not in flow.kinds(node):
                     continue
                 given = {k.arg: _number(k.value) for k in node.keywords if k.arg}
+                # pytest.approx(rel=, abs=) and decimal= (NumPy's almost_equal) say the same in other words
+                given = {{"rel": "rtol", "abs": "atol"}.get(k, k): v for k, v in given.items()}
+                decimal = given.pop("decimal", None)
+                if decimal is not None:
+                    given["atol"] = 1.5 * 10.0 ** (-decimal)
+                elif name in {"assert_almost_equal", "assert_array_almost_equal"}:
+                    given["atol"] = 1.5e-7  # their default, decimal=7
                 limits = {"rtol": CENTRAL_DIFFERENCE_RTOL, "atol": CENTRAL_DIFFERENCE_ATOL}
                 if name in {"allclose", "isclose"}:
                     # NumPy's defaults (rtol=1e-5, atol=1e-8) are looser than the site's
