@@ -621,9 +621,10 @@ _IGNORED_SPANS = [
     re.compile(r"\b\d+\s*[×x]\s*\d+(?:\s*[×x]\s*\d+)*\b"),  # shapes written 4 × 5
     re.compile(r"\((?:\d+|[A-Z]+\d+)\)"),  # equation numbers: (5), (BN1)
     re.compile(
-        r"(?i)\b(?:equation|eq\.|step|layer|neuron|neurons|flower|row|rows|column|columns|class|chapter|"
-        r"section|§|table|tables|figure|question|exercise|line|lines|page|version|epoch|seed|"
-        r"index|entry|slide|lecture|part|item|ch\.)\s+\d+(?!\.\d)(?:(?:\s*[–-]\s*|,\s*|\s+and\s+)\d+(?!\.\d))*"
+        r"(?i)\b(?:equations?|eq\.|steps?|layers?|neurons?|flowers?|rows?|columns?|class|classes|chapters?|"
+        r"sections?|§|tables?|figures?|questions?|exercises?|lines?|pages?|version|epochs?|seed|"
+        r"index|entry|entries|slide|lecture|part|items?|ch\.)\s+\d+(?!\.\d)"
+        r"(?:(?:\s*[–-]\s*|,\s*(?:\.\.\.|…),?\s*|,\s*|\s+and\s+|\s+to\s+)\d+(?!\.\d))*"
     ),
     re.compile(r"\b(?:1[5-9]|20)\d\d\b[a-z]?"),  # years: 1986, 2015, 2018a
     re.compile(r"\b\d+(?:st|nd|rd|th)\b"),  # ordinals
