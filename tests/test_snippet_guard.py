@@ -7,6 +7,7 @@ standalone in a fresh interpreter (no state shared with earlier blocks through t
 
 from __future__ import annotations
 
+import code
 import re
 import subprocess
 import sys
@@ -107,3 +108,95 @@ def test_block_runs_in_a_fresh_interpreter(block, tmp_path: Path):
 def test_some_blocks_exist():
     # A guard that found nothing would pass vacuously.
     assert len(list(_blocks())) >= 1
+
+
+class _CompileOnly(code.InteractiveConsole):
+    """The standard interpreter's reading rules (a compound statement ends at a blank line), without running."""
+
+    def __init__(self):
+        super().__init__()
+        self.errors: list[str] = []
+
+    def runcode(self, code_object):  # compiled is enough: a paste fails at reading, not running
+        pass
+
+    def showsyntaxerror(self, filename=None, **kwargs):
+        self.errors.append(f"{sys.exc_info()[0].__name__}: {sys.exc_info()[1]}")
+
+
+def paste_problems(source: str) -> list[str]:
+    """Why pasting ``source`` line by line into the interactive interpreter would fail ([] if it would not)."""
+    console = _CompileOnly()
+    more = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        more = console.push(line)
+        if console.errors:
+            return [f"line {number}: {console.errors[0]}"]
+    if more:
+        console.push("")
+    return console.errors
+
+
+# The pages whose blocks are kept pasteable; iris.py's code cells too.
+PASTEABLE = [
+    "docs/autodiff/vjp.md",
+    "docs/autodiff/paths.md",
+    "docs/training/softmax.md",
+    "docs/training/conventions.md",
+    "docs/training/initialisation.md",
+    "docs/questions.md",
+    "docs/slips.md",
+]
+
+
+def python_fences(text: str) -> list[tuple[int, str]]:
+    """(line, source) of every ```python fence, dedented, blank lines kept as the page shows them.
+
+    pytest-codeblocks drops the blank lines of a block indented in an admonition; a reader copying
+    from the page gets them, so the paste guard reads the fences itself.
+    """
+    found, lines, n = [], text.splitlines(), 0
+    while n < len(lines):
+        m = FENCE.match(lines[n])
+        n += 1
+        if not m or m["info"].strip() != "python":
+            continue
+        start, indent, body = n, len(m["indent"]), []
+        while not lines[n].strip().startswith(m["fence"]):
+            body.append(lines[n][indent:])
+            n += 1
+        n += 1
+        found.append((start, "\n".join(body)))
+    return found
+
+
+def _pasteable_blocks():
+    for name in PASTEABLE:
+        for lineno, source in python_fences((ROOT / name).read_text(encoding="utf-8")):
+            yield pytest.param(source, id=f"{name}:{lineno}")
+    notebook = (ROOT / "docs/notebooks/iris.py").read_text(encoding="utf-8")
+    for number, cell in enumerate(re.split(r"^# %%.*$", notebook, flags=re.M)):
+        if cell.strip() and not cell.lstrip().startswith("# "):
+            yield pytest.param(cell.strip("\n"), id=f"docs/notebooks/iris.py:cell{number}")
+
+
+@pytest.mark.parametrize("source", list(_pasteable_blocks()))
+def test_block_pastes_into_the_interactive_interpreter(source: str):
+    """A reader pastes a block into ``python``: a loop or ``with`` must end with a blank line."""
+    assert paste_problems(source) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "for i in range(2):\n    x = i\nprint(x)\n",
+        "with open(__file__) as f:\n    pass\nx = 1\n",
+        "for i in range(2):\n    def f():\n        y = 1\n\n        return y\n",
+    ],
+)
+def test_paste_guard_catches_a_missing_blank_line(source: str):
+    assert paste_problems(source) != []
+
+
+def test_paste_guard_accepts_a_blank_line_after_the_body():
+    assert paste_problems("for i in range(2):\n    x = i\n\nprint(x)\n") == []
