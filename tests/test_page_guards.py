@@ -40,9 +40,36 @@ def test_equation_ids_are_unique_across_the_site() -> None:
     _fail(pc.site_problems(PAGES, []))
 
 
+# Absolute bounds on pages outside the audited ones, written before the rule judged an absolute bound
+# against CENTRAL_DIFFERENCE_ATOL: "page<TAB>the assert line, stripped". Keyed by the line's text, so
+# any edit of it is judged afresh. Remove a line once its bound is relative; never add one for new text.
+KNOWN_ABSOLUTE = ROOT / "tests" / "absolute_bounds_known.txt"
+
+
+def _known_absolute() -> set[tuple[str, str]]:
+    known = set()
+    for line in KNOWN_ABSOLUTE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            page, code = line.split("\t", 1)
+            known.add((page, code.strip()))
+    return known
+
+
+def _line_text(page_name: str, line: int) -> str:
+    path = DOCS / page_name if (DOCS / page_name).exists() else ROOT / page_name
+    return path.read_text(encoding="utf-8").splitlines()[line - 1].strip()
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
 def test_tolerances_are_no_looser_than_the_sites(page: pc.Page) -> None:
-    _fail(pc.tolerance_problems(page))
+    known = _known_absolute()
+    _fail(
+        [
+            p
+            for p in pc.tolerance_problems(page)
+            if not ("for an absolute bound" in p.message and (page.name, _line_text(page.name, p.line)) in known)
+        ]
+    )
 
 
 def _known() -> set[tuple[str, str]]:

@@ -190,6 +190,8 @@ def test_a_disagreement_stops_the_build_naming_page_and_equation(fault: tuple[st
         "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e2)",
         "assert np.allclose(2 * x[0], numeric)",  # NumPy's defaults are looser than the site's
         "assert abs(2 * x[0] - numeric) < 1e-3",
+        "assert abs(2 * x[0] - numeric) < 1e-7",  # absolute: a relative 1e-3 on a derivative of 1e-4
+        "assert abs(2 * x[0] - numeric) < 1e-3 * abs(numeric)",  # relative, but looser than rtol
         "np.testing.assert_array_almost_equal(2 * x[0], numeric, decimal=4)",
         "assert 2 * x[0] == pytest.approx(numeric, rel=1e-3)",
     ],
@@ -208,6 +210,14 @@ def test_a_loosened_gradient_check_threshold_fails() -> None:
     )
     found = problems(text)
     assert any("looser than bp.GRADIENT_CHECK_TOLERANCE" in p for p in found), found
+
+
+def test_a_bound_relative_to_the_value_passes() -> None:
+    text = GOOD.replace(
+        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
+        "assert abs(2 * x[0] - numeric) < 1e-6 * abs(numeric)",
+    )
+    assert problems(text) == []
 
 
 def test_a_tolerance_with_its_reason_passes() -> None:
@@ -296,7 +306,10 @@ def _replace(old: str, new: str):
 EDITS = {
     "finite-difference tolerance 1e-7 -> 1e2": (
         "autodiff/paths.md",
-        _replace("assert abs(path_sum - numeric) < 1e-7\n", "assert abs(path_sum - numeric) < 1e2\n"),
+        _replace(
+            "assert abs(path_sum - dW1[0, 0]) < 1e-12\nnp.testing.assert_allclose(path_sum, numeric, rtol=1e-6,",
+            "assert abs(path_sum - dW1[0, 0]) < 1e-12\nnp.testing.assert_allclose(path_sum, numeric, rtol=1e2,",
+        ),
     ),
     "assert_allclose tolerances -> 1e2": (
         "autodiff/paths.md",

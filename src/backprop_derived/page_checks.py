@@ -529,6 +529,17 @@ def _number(node: ast.AST) -> float | None:
     return None
 
 
+def _scale_factor(node: ast.AST) -> float | None:
+    """The number c of a bound written ``c * abs(x)``, ``c * np.abs(x)`` or ``c * norm(x)``; else None."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return None
+    for factor, other in ((node.left, node.right), (node.right, node.left)):
+        c = _number(factor)
+        if c is not None and isinstance(other, ast.Call) and _call_name(other) in {"abs", "norm", "max"}:
+            return c
+    return None
+
+
 def tolerance_problems(page: Page) -> list[Problem]:
     """Assertions against central differences looser than the site's tolerances, without a reason."""
     problems: list[Problem] = []
@@ -582,16 +593,27 @@ def tolerance_problems(page: Page) -> list[Problem]:
                     continue
                 if not isinstance(node.ops[0], ast.Lt | ast.LtE):
                     continue
-                bound = _number(node.comparators[0])
-                kinds = flow.kinds(node.left)
-                if bound is None or "central differences" not in kinds:
-                    continue
                 left = node.left
                 relative = _call_name(left) in RELATIVE_ERROR_FUNCTIONS or (
                     isinstance(left, ast.Name) and "err" in left.id
                 )
-                limit = GRADIENT_CHECK_TOLERANCE if relative else CENTRAL_DIFFERENCE_RTOL
-                what = "bp.GRADIENT_CHECK_TOLERANCE" if relative else "bp.CENTRAL_DIFFERENCE_RTOL for a difference"
+                bound = _number(node.comparators[0])
+                scaled = bound is None and not relative and _scale_factor(node.comparators[0])
+                if scaled:
+                    bound = scaled  # `abs(a - b) < 1e-6 * abs(b)`: a bound relative to the value's size
+                kinds = flow.kinds(node.left)
+                if bound is None or "central differences" not in kinds:
+                    continue
+                if relative:
+                    limit, what = GRADIENT_CHECK_TOLERANCE, "bp.GRADIENT_CHECK_TOLERANCE"
+                elif scaled:
+                    limit, what = CENTRAL_DIFFERENCE_RTOL, "bp.CENTRAL_DIFFERENCE_RTOL for a relative bound"
+                else:
+                    # An absolute bound says nothing about a small value (1e-7 on a derivative of 1e-4 is a
+                    # relative 1e-3), so it is held to the site's absolute tolerance; scale it by the value.
+                    limit = CENTRAL_DIFFERENCE_ATOL
+                    what = ("bp.CENTRAL_DIFFERENCE_ATOL for an absolute bound (write it relative to the "
+                            "value's size, e.g. `< 1e-6 * abs(numeric)`, or use assert_allclose)")
                 if bound > limit:
                     problems.append(
                         Problem(
