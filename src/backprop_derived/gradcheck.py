@@ -81,7 +81,8 @@ def gradient_check(
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
     exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct gradient stays below it, unless a
-    ``+-h`` nudge crosses a ReLU kink.
+    ``+-h`` nudge crosses a ReLU kink, or the gradient's entries are so small that the cost's rounding
+    error over ``2h`` is not small against them (a deep sigmoid network's first layer, for one).
     """
     if grads is None:
         grads = net.gradients(X, Y)
