@@ -108,3 +108,58 @@ def test_training_figures_describe_their_data():
         bp.plots.plot_gradient_norms({"zero": [0.0, 1.0]})
     with pytest.raises(ValueError, match="must be a 2-D array"):
         bp.plots.plot_gradient_layouts({"vector": np.ones(3)})
+
+
+@pytest.mark.parametrize("not_a_network", [None, [1, 2, 3], "net"])
+@pytest.mark.parametrize("diagnostic", ["gradient_norms", "dead_units"])
+def test_a_network_of_the_wrong_type_is_a_type_error(diagnostic, not_a_network):
+    args = (np.ones((2, 4)), np.ones((2, 3)) / 3) if diagnostic == "gradient_norms" else (np.ones((2, 4)),)
+    with pytest.raises(TypeError, match=rf"net must be a backprop_derived.Network; got {type(not_a_network).__name__}"):
+        getattr(bp, diagnostic)(not_a_network, *args)
+
+
+def _sigmoid_net_with_unit_at(z_value):
+    """A sigmoid network whose first hidden unit has z = z_value on every row (zero weights, bias z_value)."""
+    net = bp.Network([4, 3, 3], hidden="sigmoid", seed=0)
+    net.layer(1).W[0] = 0.0
+    net.layer(1).b[0] = z_value
+    return net
+
+
+def test_a_nearly_saturated_unit_is_alive(iris):
+    # sigma'(20) = 2.1e-9: tiny, but a = sigma(20) has not rounded to 1, so gradient still flows
+    net = _sigmoid_net_with_unit_at(20.0)
+    net.forward(iris[0])
+    assert np.all(net.layer(1).a[:, 0] < 1.0)
+    assert not bp.dead_units(net, iris[0])[0][0]
+
+
+def test_a_unit_whose_output_rounded_to_one_is_dead(iris):
+    net = _sigmoid_net_with_unit_at(40.0)  # sigma(40) rounds to exactly 1.0 in float64
+    assert bp.dead_units(net, iris[0])[0][0]
+
+
+def test_the_derivative_is_taken_at_the_units_own_argument(iris):
+    # z = 1 on every row: sigma'(1) = 0.197 > 0, alive. Evaluated at the wrong argument (the formula
+    # a(1 - a) fed z instead of a = sigma(z)) it would be 1 * (1 - 1) = 0 and count the unit dead.
+    net = _sigmoid_net_with_unit_at(1.0)
+    assert not bp.dead_units(net, iris[0])[0][0]
+    relu = bp.Network([4, 3, 3], seed=0)
+    relu.layer(1).W[0], relu.layer(1).b[0] = 0.0, -1.0  # z = -1 < 0 everywhere: dead
+    assert bp.dead_units(relu, iris[0])[0][0]
+
+
+@pytest.mark.parametrize("diagnostic", ["gradient_norms", "dead_units"])
+def test_a_diagnostic_leaves_the_last_passes_caches_alone(iris, diagnostic):
+    X, Y = iris
+    net = bp.Network([4, 5, 3], seed=0)
+    net.forward(X[:10])
+    before = [(layer.a_prev, layer.z, layer.a) for layer in net.layers]
+    args = (X[50:], Y[50:]) if diagnostic == "gradient_norms" else (X[50:],)
+    getattr(bp, diagnostic)(net, *args)
+    for layer, (a_prev, z, a) in zip(net.layers, before):
+        assert layer.a_prev is a_prev and layer.z is z and layer.a is a
+    expected = bp.Network([4, 5, 3], seed=0).gradients(X[:10], Y[:10])
+    for (dW, db), (eW, eb) in zip(net.backward(Y[:10]), expected):  # differentiates the first batch
+        np.testing.assert_allclose(dW, eW, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(db, eb, rtol=1e-12, atol=1e-15)

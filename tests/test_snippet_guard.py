@@ -85,70 +85,85 @@ def test_guard_accepts_plain_python_console_and_text(tmp_path: Path):
     assert fence_problems(text) == []
 
 
-# The pages that promise (on the home page) that every block also pastes line by line into the
-# standard interactive interpreter, where a blank line ends an indented body and a statement
-# right after a body needs a blank line first. Other pages join this list once they pass it.
-REPL_PAGES = [
-    "index.md",
-    "notation.md",
-    "partial-derivatives.md",
-    "total-derivative.md",
-    "forward-pass.md",
-    "cost.md",
-    "output-layer.md",
-    "hidden-layer.md",
-    "batches.md",
-    "gradient-checking.md",
-]
-PYTHON_FENCE = re.compile(r"^(?P<indent>[ \t]*)```python[ \t]*$")
-
-
-class _CompileOnlyConsole(code.InteractiveConsole):
-    """The standard REPL's rules for where a statement ends, compiling each statement, running none."""
+class _CompileOnly(code.InteractiveConsole):
+    """The standard interpreter's reading rules (a compound statement ends at a blank line), without running."""
 
     def __init__(self):
         super().__init__()
         self.errors: list[str] = []
 
-    def runcode(self, code_object):
+    def runcode(self, code_object):  # compiled is enough: a paste fails at reading, not running
         pass
 
     def showsyntaxerror(self, filename=None, **kwargs):
-        self.errors.append(repr(sys.exc_info()[1]))
+        self.errors.append(f"{sys.exc_info()[0].__name__}: {sys.exc_info()[1]}")
 
 
-def repl_problems(text: str) -> list[str]:
-    """Python blocks of ``text`` that the standard REPL would reject when pasted line by line."""
-    problems, lines, n = [], text.splitlines(), 0
+def paste_problems(source: str) -> list[str]:
+    """Why pasting ``source`` line by line into the interactive interpreter would fail ([] if it would not)."""
+    console = _CompileOnly()
+    more = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        more = console.push(line)
+        if console.errors:
+            return [f"line {number}: {console.errors[0]}"]
+    if more:
+        console.push("")
+    return console.errors
+
+
+# Every page's blocks are kept pasteable (the home page promises it), and iris.py's code cells too.
+PASTEABLE = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "docs").rglob("*.md"))
+
+
+def python_fences(text: str) -> list[tuple[int, str]]:
+    """(line, source) of every ```python fence, dedented, blank lines kept as the page shows them.
+
+    pytest-codeblocks drops the blank lines of a block indented in an admonition; a reader copying
+    from the page gets them, so the paste guard reads the fences itself.
+    """
+    found, lines, n = [], text.splitlines(), 0
     while n < len(lines):
-        m = PYTHON_FENCE.match(lines[n])
+        m = FENCE.match(lines[n])
         n += 1
-        if not m:
+        if not m or m["info"].strip() != "python":
             continue
         start, indent, body = n, len(m["indent"]), []
-        while n < len(lines) and not lines[n].strip().startswith("```"):
-            body.append(lines[n][indent:])  # as the reader copies it: blank lines kept
+        while not lines[n].strip().startswith(m["fence"]):
+            body.append(lines[n][indent:])
             n += 1
-        console = _CompileOnlyConsole()
-        for line in body + [""]:
-            console.push(line)
-        if console.errors:
-            problems.append(f"block at line {start}: {console.errors[0]}")
-    return problems
+        n += 1
+        found.append((start, "\n".join(body)))
+    return found
 
 
-@pytest.mark.parametrize("name", REPL_PAGES)
-def test_blocks_paste_into_the_standard_repl(name: str):
-    assert repl_problems((ROOT / "docs" / name).read_text(encoding="utf-8")) == []
+def _pasteable_blocks():
+    for name in PASTEABLE:
+        for lineno, source in python_fences((ROOT / name).read_text(encoding="utf-8")):
+            yield pytest.param(source, id=f"{name}:{lineno}")
+    notebook = (ROOT / "docs/notebooks/iris.py").read_text(encoding="utf-8")
+    for number, cell in enumerate(re.split(r"^# %%.*$", notebook, flags=re.M)):
+        if cell.strip() and not cell.lstrip().startswith("# "):
+            yield pytest.param(cell.strip("\n"), id=f"docs/notebooks/iris.py:cell{number}")
+
+
+@pytest.mark.parametrize("source", list(_pasteable_blocks()))
+def test_block_pastes_into_the_interactive_interpreter(source: str):
+    """A reader pastes a block into ``python``: a loop or ``with`` must end with a blank line."""
+    assert paste_problems(source) == []
 
 
 @pytest.mark.parametrize(
-    "body",
+    "source",
     [
-        "for i in range(2):\n    x = i\n\n    y = i\n",  # a blank line inside a loop
-        "for i in range(2):\n    x = i\nprint(x)\n",  # no blank line after the loop
+        "for i in range(2):\n    x = i\nprint(x)\n",
+        "with open(__file__) as f:\n    pass\nx = 1\n",
+        "for i in range(2):\n    def f():\n        y = 1\n\n        return y\n",
     ],
 )
-def test_repl_guard_catches_planted_fault(body: str):
-    assert len(repl_problems("```python\n" + body + "```\n")) == 1
-    assert repl_problems("```python\nfor i in range(2):\n    x = i\n\nprint(x)\n```\n") == []
+def test_paste_guard_catches_a_missing_blank_line(source: str):
+    assert paste_problems(source) != []
+
+
+def test_paste_guard_accepts_a_blank_line_after_the_body():
+    assert paste_problems("for i in range(2):\n    x = i\n\nprint(x)\n") == []

@@ -170,7 +170,6 @@ def _training_figures(bp, X) -> dict[str, object]:
     z_100 = net.layer(2).z[0].copy()  # flower 100's logits, as on the softmax page
     eps = 0.1  # label smoothing as on the softmax page: (1 - eps) y + eps / n
     smoothed = (1 - eps) * np.array([0.0, 0.0, 1.0]) + eps / 3
-    (dW1, _), _ = net.gradients(X[::10], Y[::10])
     deep = [4] + [10] * 10 + [3]
     rng = np.random.default_rng(1)
     X_wide = rng.normal(size=(200, 400))
@@ -187,14 +186,6 @@ def _training_figures(bp, X) -> dict[str, object]:
             z_100,
             {"one-hot": [0.0, 0.0, 1.0], f"label smoothing, eps = {eps:g}": smoothed},
             title="Flower 100: paths from z_c to C through a_k",
-        ),
-        "gradient-layouts.png": bp.plots.plot_gradient_layouts(
-            {
-                "this site's W_1 (out, in)": dW1,
-                "as Nielsen's w^1 (out, in)": dW1,
-                "as the batch code's W (in, out)": dW1.T,
-            },
-            title="The package's dC/dW_1 of the 4-5-3 network, stored in three layouts",
         ),
         "gradient-norms.png": bp.plots.plot_gradient_norms(
             {

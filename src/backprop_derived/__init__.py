@@ -15,8 +15,14 @@ from .activations import Activation, get_activation, register_activation, unregi
 from .costs import Cost, get_cost
 from .data import CLASS_NAMES, FEATURE_NAMES, load_digits, load_iris, one_hot, standardize, train_test_split
 from .diagnostics import dead_units, gradient_norms
+from .gradcheck import (
+    CENTRAL_DIFFERENCE_ATOL,
+    CENTRAL_DIFFERENCE_RTOL,
+    gradient_check,
+    numerical_gradients,
+    relative_error,
+)
 from .gradcheck import TOLERANCE as GRADIENT_CHECK_TOLERANCE
-from .gradcheck import gradient_check, numerical_gradients, relative_error
 from .jacobians import jacobian_a_wrt_z, jacobian_z_wrt_a_prev, jacobian_z_wrt_W, numerical_jacobian
 from .layers import Layer
 from .metrics import accuracy, confusion_matrix
@@ -38,6 +44,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CENTRAL_DIFFERENCE_ATOL",
+    "CENTRAL_DIFFERENCE_RTOL",
     "CLASS_NAMES",
     "FEATURE_NAMES",
     "GRADIENT_CHECK_TOLERANCE",

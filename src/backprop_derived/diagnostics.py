@@ -8,14 +8,41 @@ one activation derivative per layer on its way back. Two measurements follow fro
   initialisation keeps it near one (ReLU with He initialisation);
 * ``dead_units``: the hidden units whose ``sigma'(z)`` is zero for every row of a data set; no row
   sends any gradient through them, so their incoming weights stop changing.
+
+Both run passes of their own, but leave the network as they found it: every layer's cached
+``a_prev``, ``z``, ``a`` and ``delta`` are restored, so a diagnostic called between
+``net.forward`` and ``net.backward`` in a training loop does not change what is differentiated.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .network import Network
+
+_CACHES = ("a_prev", "z", "a", "delta")
+
+
+def _network(net: object) -> Network:
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop_derived.Network; got {type(net).__name__}")
+    return net
+
+
+@contextmanager
+def _caches_kept(net: Network) -> Iterator[None]:
+    """Restore every layer's cached arrays of the last forward and backward pass on exit."""
+    saved = [{name: getattr(layer, name, None) for name in _CACHES} for layer in net.layers]
+    try:
+        yield
+    finally:
+        for layer, caches in zip(net.layers, saved):
+            for name, value in caches.items():
+                setattr(layer, name, value)
 
 
 def gradient_norms(net: Network, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
@@ -36,7 +63,9 @@ def gradient_norms(net: Network, X: ArrayLike, Y: ArrayLike) -> np.ndarray:
         Entry ``l - 1`` is ``||dC/dW_l||_F = sqrt(sum_ij (dC/dw_ij)^2)`` for the text's layer ``l``,
         with the cost averaged over the ``m`` rows as everywhere in the package.
     """
-    return np.array([np.linalg.norm(dW) for dW, _ in net.gradients(X, Y)])  # gradients checks X and Y
+    net = _network(net)
+    with _caches_kept(net):
+        return np.array([np.linalg.norm(dW) for dW, _ in net.gradients(X, Y)])  # gradients checks X and Y
 
 
 def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
@@ -59,8 +88,13 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
     list of ndarray of bool
         One array per hidden layer ``l = 1..L-1``, of shape ``(i_l,)``; entry ``k`` is True when
         unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network without hidden layers.
-        Sigmoid and tanh units have a derivative that is positive for every finite ``z``, so they
-        come out dead only if it underflows to exactly zero on every row.
+        Sigmoid and tanh units have a derivative that is positive for every finite ``z``, but it is
+        computed from ``a``, and ``a`` rounds to exactly 0 or 1 in float64 long before the
+        derivative would underflow (sigmoid for ``z`` above about 36.7, where ``sigma'(37)`` is
+        8.5e-17; tanh for ``|z|`` above about 19): such a unit comes out dead only if ``a`` has
+        rounded to 0 or 1 on every row. A nearly saturated unit whose ``a`` has not rounded is alive.
     """
-    net.forward(X)  # checks X
-    return [np.all(layer.activation.derivative(layer.z, layer.a) == 0, axis=0) for layer in net.layers[:-1]]
+    net = _network(net)
+    with _caches_kept(net):
+        net.forward(X)  # checks X
+        return [np.all(layer.activation.derivative(layer.z, layer.a) == 0, axis=0) for layer in net.layers[:-1]]

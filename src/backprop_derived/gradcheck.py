@@ -21,6 +21,14 @@ from .network import Network
 #: correct (see the page "Checking gradients").
 TOLERANCE = 1e-7
 
+#: The site's tolerances for an analytic derivative against central differences (float64), as
+#: ``np.testing.assert_allclose(analytic, numeric, rtol=CENTRAL_DIFFERENCE_RTOL,
+#: atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. With h = 1e-6 the central difference's truncation and
+#: round-off errors are both far below them. ``backprop_derived.page_checks`` fails a page whose
+#: check is looser without a ``# tolerance: <why>`` comment.
+CENTRAL_DIFFERENCE_RTOL = 1e-6
+CENTRAL_DIFFERENCE_ATOL = 1e-9
+
 
 def relative_error(g: ArrayLike, n: ArrayLike) -> float:
     """``||g - n|| / (||g|| + ||n||)`` over whole arrays of the same shape (0 when both are all zeros).
