@@ -351,3 +351,18 @@ def test_op_names_the_recorded_operation_and_its_inputs():
     a, b = Tensor([[1.0, 2.0]], requires_grad=True), Tensor([[3.0], [4.0]])
     c = a @ b
     assert a.op is None and c.op.name == "@" and c.op.inputs == (a, b)
+
+
+def test_a_leaf_gradient_shares_no_memory_with_another_tensors_gradient():
+    # Add's VJP passes its cotangent on as it is, so without a copy W.grad would be y.grad itself.
+    W = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = W + 1.0
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(W.grad, 2 * (W.data + 1.0))  # d/dW of sum((W + 1)^2)
+    assert not np.shares_memory(W.grad, y.grad)
+    W.grad *= 0  # an optimiser's in-place update
+    np.testing.assert_array_equal(y.grad, 2 * (W.data + 1.0))
+    T = Tensor(np.ones((2, 3)), requires_grad=True)
+    V = T.T  # a view's VJP returns a view
+    (V * 3.0).sum().backward()
+    assert T.grad.base is None and not np.shares_memory(T.grad, V.grad)

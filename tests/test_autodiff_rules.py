@@ -137,10 +137,10 @@ def test_jvp_and_vjp_against_central_differences_and_each_other(name, m, n, seed
 
     jacobians = [_numerical(f, xs, k) for k in range(len(xs))]
     expected_tangent = sum(J @ v.reshape(-1) for J, v in zip(jacobians, vs))
-    np.testing.assert_allclose(tangent.reshape(-1), expected_tangent, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tangent.reshape(-1), expected_tangent, rtol=1e-6, atol=1e-9)
     for J, ct, x in zip(jacobians, cotangents, xs):
         assert ct.shape == x.shape
-        np.testing.assert_allclose(ct.reshape(-1), u.reshape(-1) @ J, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ct.reshape(-1), u.reshape(-1) @ J, rtol=1e-6, atol=1e-9)
 
     # The adjoint identity <u, J v> = sum_i <J_i^T u, v_i>: the two rules are each other's transposes.
     lhs = float(np.sum(u * tangent))

@@ -376,7 +376,7 @@ class Tensor:
         for node, g in cotangents.items():
             if node._op is None and node.grad is not None:  # leaves accumulate
                 node.grad = node.grad + g.data
-            elif node._op is None and g.data.base is not None:  # a leaf owns its gradient, never a view
+            elif node._op is None:  # a leaf owns its gradient: a VJP may pass g on as it is, or a view of it
                 node.grad = g.data.copy()
             else:
                 node.grad = g.data

@@ -184,7 +184,7 @@ class Pow(Operation):
 
 
 class MatMul(Operation):
-    """``(m, k) @ (k, n) -> (m, n)``: the VJPs are ``g B^T`` and ``A^T g``, equation (5)'s products."""
+    """``(m, k) @ (k, n) -> (m, n)``: the VJPs are ``g B^T`` (equation (5)) and ``A^T g`` (the weight gradient)."""
 
     name = "@"
 
