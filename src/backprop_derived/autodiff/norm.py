@@ -9,7 +9,9 @@ statistics, 1 for a layer norm's row statistics), the forward pass is
 
 and its VJP is the compact result derived on the site's batch-norm page, equation (BN4):
 
-    dC/dX = (G - mean(G) - Xhat * mean(G * Xhat)) / s,   G = dC/dY * gamma,
+    dC/dX = (G_hat - mean(G_hat) - Xhat * mean(G_hat * Xhat)) / s,   G_hat = dC/dY * gamma,
+
+(the page's G is dC/dY itself, and G_hat = G * gamma),
 
 every mean over the same axis as the statistics. For a batch norm that axis runs over the rows, so
 each observation's gradient depends on every other row of the batch; for a layer norm it runs
@@ -62,9 +64,11 @@ class _Normalise(Operation):
     def vjp(self, g, i):
         Xhat, s = self._statistics()
         if i == 0:  # the three paths from x to C (direct, via the mean, via the variance), summed: (BN4)
-            G = g * self.inputs[1]
+            G_hat = g * self.inputs[1]
             return (
-                G - G.mean(axis=self.axis, keepdims=True) - Xhat * (G * Xhat).mean(axis=self.axis, keepdims=True)
+                G_hat
+                - G_hat.mean(axis=self.axis, keepdims=True)
+                - Xhat * (G_hat * Xhat).mean(axis=self.axis, keepdims=True)
             ) / s
         if i == 1:  # gamma is shared by the m rows: their contributions add up
             return (g * Xhat).sum(axis=0)
