@@ -1,9 +1,10 @@
 """A task where memory matters, and two small models that learn it with ``bp.autodiff``.
 
-The **adding problem**, in the variant of Le, Jaitly and Hinton (2015) and Arjovsky, Shah and Bengio
-(2016) of Hochreiter and Schmidhuber's (1997, Experiment 4): each step of a sequence carries a value
-drawn uniformly from [0, 1] and a marker, 1 at exactly two steps and 0 elsewhere; the target is the
-sum of the two marked values. The marked steps can be anywhere, so a model must remember a value
+The **adding problem**, in a simplified form of Hochreiter and Schmidhuber's (1997, Experiment 4)
+of the kind later work uses (Le, Jaitly and Hinton, 2015; Arjovsky, Shah and Bengio, 2016), with
+this package's marker placement: each step of a sequence carries a value drawn uniformly from
+[0, 1] and a marker, 1 at exactly two steps and 0 elsewhere; the target is the sum of the two
+marked values. The marked steps are any two distinct steps, so a model must remember a value
 seen early until the end of the sequence. Always answering the mean target scores a mean squared
 error of about 1/6, the variance of a sum of two uniform values.
 
