@@ -185,8 +185,10 @@ _ = bp.train(petal_net, P_train, Y_train, epochs=200, learning_rate=0.1, batch_s
 petal_accuracy = bp.accuracy(y_test, petal_net.predict(P_test))
 petal_train = bp.accuracy(y_train, petal_net.predict(P_train))
 four_train = bp.accuracy(y_train, net.predict(X_train_s))
-print(f"petals alone: test {petal_accuracy:.3f}, training {petal_train:.3f} "
-      f"({round((1 - petal_train) * len(y_train))} of {len(y_train)} wrong); four features: training {four_train:.3f}")
+print(
+    f"petals alone: test {petal_accuracy:.3f}, training {petal_train:.3f} "
+    f"({round((1 - petal_train) * len(y_train))} of {len(y_train)} wrong); four features: training {four_train:.3f}"
+)
 bp.plots.plot_decision_regions(
     petal_net,
     X[:, petal],
@@ -207,8 +209,8 @@ bp.plots.plot_decision_regions(
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
-petal_all = petal_net.predict((X[:, petal] - mean) / std)       # all 150, as on the plot
-assert np.array_equal(petal_all == 0, y == 0)                    # setosa separated completely
+petal_all = petal_net.predict((X[:, petal] - mean) / std)  # all 150, as on the plot
+assert np.array_equal(petal_all == 0, y == 0)  # setosa separated completely
 four_feature_accuracy = bp.accuracy(y_test, net.predict(X_test_s))
 assert round(four_feature_accuracy, 3) == 0.956 and round(petal_accuracy - four_feature_accuracy, 3) == 0.044
 assert round((petal_accuracy - four_feature_accuracy) * len(y_test)) == 2

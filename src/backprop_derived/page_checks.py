@@ -612,8 +612,10 @@ def tolerance_problems(page: Page) -> list[Problem]:
                     # An absolute bound says nothing about a small value (1e-7 on a derivative of 1e-4 is a
                     # relative 1e-3), so it is held to the site's absolute tolerance; scale it by the value.
                     limit = CENTRAL_DIFFERENCE_ATOL
-                    what = ("bp.CENTRAL_DIFFERENCE_ATOL for an absolute bound (write it relative to the "
-                            "value's size, e.g. `< 1e-6 * abs(numeric)`, or use assert_allclose)")
+                    what = (
+                        "bp.CENTRAL_DIFFERENCE_ATOL for an absolute bound (write it relative to the "
+                        "value's size, e.g. `< 1e-6 * abs(numeric)`, or use assert_allclose)"
+                    )
                 if bound > limit:
                     problems.append(
                         Problem(
