@@ -1,5 +1,5 @@
-"""Guards on what the pages claim: every chapter checks what it derives, every printed output is
-compared, and every decimal number in the prose is backed by a checked output or an assertion.
+"""Guards on what the pages claim: every chapter checks what it derives, and every printed output is
+compared. Prose numbers are the page guards' (backprop_derived.page_checks, tests/test_page_guards.py).
 
 These rules apply to every Markdown page under docs/ (new pages included) and to the README. The
 exemptions are listed here with their reasons; add to them only when a page cannot follow a rule.
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pytest_codeblocks import extract_from_file
 
+from backprop_derived import page_checks as pc
 from conftest import DOCS, ROOT, markdown_files
 
 #: Pages that derive nothing, so need no finite-difference check: the README, CONTRIBUTING and the
@@ -27,20 +28,12 @@ NO_DERIVATION = {
 #: why: the forward pass derives no derivative; its equations are checked written out in NumPy.
 CLOSED_FORM = {"docs/forward-pass.md"}
 
-#: Pages whose prose numbers are not results: performance.md's numbers are filled in from committed
-#: JSON by a hook (which checks its placeholders), site.md's too, beside its budgets (0.02, 1.6 Mbit/s),
-#: reference.md is API text, and the decimals of the README and CONTRIBUTING are versions and
-#: addresses (Python 3.11, 127.0.0.1).
-NUMBERS_FROM_ELSEWHERE = {"docs/performance.md", "docs/site.md", "docs/reference.md", "README.md", "CONTRIBUTING.md"}
+#: Pages whose prose numbers are not results (the one list is in backprop_derived.page_checks).
+NUMBERS_FROM_ELSEWHERE = {n if (ROOT / n).exists() else f"docs/{n}" for n in pc.NUMBERS_FROM_ELSEWHERE}
 
 FINITE_DIFFERENCE = re.compile(r"numerical_jacobian\(|numerical_gradients\(|gradient_check\(|/ \(2 \* h\)")
 CLOSED_FORM_CHECK = re.compile(r"assert_allclose\(.*(net\.forward|net\.cost|\.z\b|\.a\b)")
 PRINTS = re.compile(r"(?<![\w.])print\(")
-DECIMAL = re.compile(r"(?<![\w.\-])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w])")
-FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
-INLINE_CODE = re.compile(r"`[^`\n]+`")
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
-ARXIV = re.compile(r"arXiv:\S+")  # an identifier, not a number
 
 
 def _name(path: Path) -> str:
@@ -74,38 +67,6 @@ def unchecked_prints(path: Path) -> list[str]:
     ]
 
 
-def prose(text: str) -> str:
-    """The page without its fenced blocks, inline code, link targets and HTML comments."""
-    text = FENCE.sub("", text)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    return ARXIV.sub("", LINK_TARGET.sub("]", INLINE_CODE.sub("", text)))
-
-
-def backed_numbers(path: Path) -> str:
-    """Everything a prose number may be found in: checked outputs and assertion lines."""
-    parts = []
-    for block in _python_blocks(path):
-        if block.expected_output is not None:
-            parts.append(block.expected_output)
-        parts += [line for line in block.code.splitlines() if "assert" in line]
-    return "\n".join(parts)
-
-
-def unbacked_decimals(path: Path) -> list[str]:
-    """Decimal numbers in the prose of ``path`` that no checked output or assertion contains."""
-    if _name(path) in NUMBERS_FROM_ELSEWHERE:
-        return []
-    backing = set(DECIMAL.findall(backed_numbers(path)))
-    backing |= {n.lstrip("-") for n in backing}
-    return sorted(
-        {
-            n
-            for n in DECIMAL.findall(prose(path.read_text(encoding="utf-8")))
-            if n not in backing and n.lstrip("-") not in backing
-        }
-    )
-
-
 PAGES = markdown_files()
 IDS = [_name(p) for p in PAGES]
 
@@ -118,11 +79,6 @@ def test_page_checks_what_it_derives(path: Path):
 @pytest.mark.parametrize("path", PAGES, ids=IDS)
 def test_every_printing_block_has_its_output_checked(path: Path):
     assert unchecked_prints(path) == [], "add <!--pytest-codeblocks:expected-output--> and the exact output"
-
-
-@pytest.mark.parametrize("path", PAGES, ids=IDS)
-def test_every_decimal_in_prose_is_backed(path: Path):
-    assert unbacked_decimals(path) == [], "print or assert these numbers in a block on the same page"
 
 
 def test_the_exemptions_name_real_pages():
@@ -167,7 +123,7 @@ def as_root(monkeypatch, tmp_path):
 
 def test_a_sound_page_passes(as_root):
     path = _page(as_root, CHAPTER)
-    assert missing_check(path) is None and unchecked_prints(path) == [] and unbacked_decimals(path) == []
+    assert missing_check(path) is None and unchecked_prints(path) == []
 
 
 def test_guard_catches_a_chapter_without_finite_differences(as_root):
@@ -178,18 +134,6 @@ def test_guard_catches_a_chapter_without_finite_differences(as_root):
 def test_guard_catches_a_removed_expected_output_marker(as_root):
     path = _page(as_root, CHAPTER.replace("<!--pytest-codeblocks:expected-output-->\n", ""))
     assert unchecked_prints(path) == ["docs/chapter.md:5"]
-
-
-def test_guard_catches_a_number_that_contradicts_the_output(as_root):
-    path = _page(as_root, CHAPTER.replace("The slope is 2.5", "The slope is 2.6"))
-    assert unbacked_decimals(path) == ["2.6"]
-
-
-def test_prose_leaves_out_code_and_links():
-    text = (
-        "A 1.5 here.\n\n```python\nx = 3.25\n```\n\nSee `f(0.75)`, arXiv:1802.01528 and [it](a-0.5.md). <!-- 9.5 -->\n"
-    )
-    assert DECIMAL.findall(prose(text)) == ["1.5"]
 
 
 def test_pages_exist():
