@@ -86,6 +86,8 @@ def values(results: dict) -> dict[str, str]:
         "big_share": f"{big['backprop']['fraction_of_matmul_peak']:.0%}",
         "loop_ratio": f"{iris['ratio_per_weight_to_backprop']:,.0f}",
         "loop_ms": _ms(iris["per_weight_loop"]["median_s"]),
+        "loop_spread": f"{_ms(iris['per_weight_loop']['q25_s'])} to {_ms(iris['per_weight_loop']['q75_s'])}",
+        "loop_runs": str(iris["per_weight_loop"]["runs"]),
         "loop_diff": f"{iris['per_weight_max_abs_diff']:.0e}",
     }
     for key, case in (("iris", iris), ("mid", mid), ("big", big)):

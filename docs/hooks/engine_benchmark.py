@@ -27,6 +27,8 @@ def values(results: dict) -> dict[str, str]:
         "case": results["case"],
         "repeats": str(results["repeats"]),
         "time_ratio": f"{results['time_ratio']:.2f}",
+        "engine_ms": f"{results['engine_median_s'] * 1e3:.0f} ms",
+        "network_ms": f"{results['network_median_s'] * 1e3:.0f} ms",
         "multiply_add_ratio": f"{results['multiply_add_ratio']:.2f}",
         "largest_gradient_difference": f"{results['largest_gradient_difference']:.0e}",
         "numpy": results["numpy"],
