@@ -78,6 +78,31 @@ def _layernorm(G: np.ndarray, X: np.ndarray, gamma: np.ndarray, eps: float) -> A
     return _dX(G, X, gamma, eps, 1), (G * xhat).sum(axis=0), G.sum(axis=0)
 
 
+def _statistics_mistakes(axis: int, group: str, mean: str, statistics: str) -> tuple[Mistake, ...]:
+    """The paths through the statistics, dropped one or both at a time: the same three mistakes for
+    batch norm (statistics over the column, ``axis`` 0) and layer norm (over the row, ``axis`` 1)."""
+    return (
+        Mistake(
+            "dX",
+            f"a path is missing: the mean path. Each x also moves its {group}'s {mean}, which moves every "
+            f"x_hat of the {group}: it adds -mean(dC/dx_hat) / std",
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, axis, mean_path=False),
+        ),
+        Mistake(
+            "dX",
+            f"a path is missing: the variance path. Each x also moves its {group}'s variance, which "
+            f"rescales every x_hat of the {group}: it adds -x_hat * mean(dC/dx_hat * x_hat) / std",
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, axis, variance_path=False),
+        ),
+        Mistake(
+            "dX",
+            f"the mean and the variance were treated as constants: both paths through {statistics} "
+            "are missing, leaving dC/dx_hat / std",
+            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, axis, mean_path=False, variance_path=False),
+        ),
+    )
+
+
 _SHAPES = """G: (m, n) dC/dY, the gradient arriving at the layer's output
     X: (m, n) the layer's input, one row per observation
     gamma: (n,) the scale; eps: the float added to the variance
@@ -100,24 +125,7 @@ BATCHNORM_BACKWARD = Exercise(
     numeric=_numeric(0),
     cases=lambda: _norm_cases((19, 20, 21), ((5, 3), (4, 6), (8, 2))),
     mistakes=(
-        Mistake(
-            "dX",
-            "a path is missing: the mean path. Each x also moves its column's mean mu, which moves every "
-            "x_hat of the column: it adds -mean(dC/dx_hat) / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, mean_path=False),
-        ),
-        Mistake(
-            "dX",
-            "a path is missing: the variance path. Each x also moves its column's variance, which "
-            "rescales every x_hat of the column: it adds -x_hat * mean(dC/dx_hat * x_hat) / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, variance_path=False),
-        ),
-        Mistake(
-            "dX",
-            "the mean and the variance were treated as constants: both paths through the batch "
-            "statistics are missing, leaving dC/dx_hat / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0, mean_path=False, variance_path=False),
-        ),
+        *_statistics_mistakes(0, "column", "mean mu", "the batch statistics"),
         Mistake(
             "dX",
             "wrong axis: the statistics were taken over axis 1 (the features of each row), which is "
@@ -169,24 +177,7 @@ LAYERNORM_BACKWARD = Exercise(
     numeric=_numeric(1),
     cases=lambda: _norm_cases((22, 23, 24), ((3, 5), (6, 4), (2, 7))),
     mistakes=(
-        Mistake(
-            "dX",
-            "a path is missing: the mean path. Each x also moves its row's mean, which moves every "
-            "x_hat of the row: it adds -mean(dC/dx_hat) / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, mean_path=False),
-        ),
-        Mistake(
-            "dX",
-            "a path is missing: the variance path. Each x also moves its row's variance, which "
-            "rescales every x_hat of the row: it adds -x_hat * mean(dC/dx_hat * x_hat) / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, variance_path=False),
-        ),
-        Mistake(
-            "dX",
-            "the mean and the variance were treated as constants: both paths through the row's "
-            "statistics are missing, leaving dC/dx_hat / std",
-            lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 1, mean_path=False, variance_path=False),
-        ),
+        *_statistics_mistakes(1, "row", "mean", "the row's statistics"),
         Mistake(
             "dX",
             "wrong axis: the statistics were taken over axis 0 (the batch), which is batch "
