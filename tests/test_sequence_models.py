@@ -87,24 +87,31 @@ def test_fit_lowers_both_losses(Model):
     assert history["test"][-1] < history["test"][0]
 
 
-def test_state_gradient_norms_match_central_differences():
-    X, y = adding_problem(2, 4, seed=0)
-    model = RNNModel(3, seed=0)
+def _central_state_gradients(model, X, y) -> list[np.ndarray]:
+    """dC/dh_t for t = 1..T by central differences of the loss rerun from h_t, written out with NumPy."""
+    m, T = X.shape[:2]
     W_x, W_h, b, w, c = (p.data for p in model.parameters())
+    n_h = W_h.shape[0]
 
     def loss_from(t, h_t):
-        h = h_t.reshape(2, 3)
-        for s in range(t, 4):
+        h = h_t.reshape(m, n_h)
+        for s in range(t, T):
             h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
         return np.mean((h @ w.T + c - y) ** 2)
 
-    h, states = np.zeros((2, 3)), []
-    for s in range(4):
+    h, states = np.zeros((m, n_h)), []
+    for s in range(T):
         h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
         states.append(h)
-    numeric = [
-        np.linalg.norm(bp.numerical_jacobian(lambda v, t=t: loss_from(t, v), states[t - 1])) for t in range(1, 5)
+    return [
+        bp.numerical_jacobian(lambda v, t=t: loss_from(t, v), states[t - 1]).reshape(m, n_h) for t in range(1, T + 1)
     ]
+
+
+def test_state_gradient_norms_match_central_differences():
+    X, y = adding_problem(2, 4, seed=0)
+    model = RNNModel(3, seed=0)
+    numeric = [np.linalg.norm(g) for g in _central_state_gradients(model, X, y)]
     np.testing.assert_allclose(state_gradient_norms(model, X, y), numeric, rtol=1e-6)
     assert all(p.grad is None for p in model.parameters())  # the model's own gradients untouched
 
@@ -112,22 +119,9 @@ def test_state_gradient_norms_match_central_differences():
 def test_state_gradients_match_central_differences_entry_by_entry():
     X, y = adding_problem(2, 4, seed=0)
     model = RNNModel(3, seed=0)
-    W_x, W_h, b, w, c = (p.data for p in model.parameters())
-
-    def loss_from(t, h_t):
-        h = h_t.reshape(2, 3)
-        for s in range(t, 4):
-            h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
-        return np.mean((h @ w.T + c - y) ** 2)
-
-    h, states = np.zeros((2, 3)), []
-    for s in range(4):
-        h = np.tanh(X[:, s] @ W_x.T + h @ W_h.T + b)
-        states.append(h)
     G = state_gradients(model, X, y)
     assert G.shape == (2, 4, 3)
-    for t in range(1, 5):
-        numeric = bp.numerical_jacobian(lambda v, t=t: loss_from(t, v), states[t - 1]).reshape(2, 3)
+    for t, numeric in enumerate(_central_state_gradients(model, X, y), start=1):
         np.testing.assert_allclose(G[:, t - 1], numeric, rtol=1e-6, atol=1e-9)
     with pytest.raises(TypeError, match="model must be an RNNModel"):
         state_gradients(AttentionModel(3), X, y)
