@@ -420,7 +420,7 @@ SOLUTIONS = [
     ("dense_batch_grads", dense_mean_again, "divided by the batch size m = "),
     ("dense_batch_grads", dense_axis1, "wrong axis summed"),
     ("chain_rule_direct_term", chain_jacobian, None),
-    ("chain_rule_direct_term", chain_path_only, "the direct term df/dt = x"),
+    ("chain_rule_direct_term", chain_path_only, "the direct term, the partial of f in t"),
     ("chain_rule_direct_term", chain_direct_only, "the path t -> x -> f"),
     ("chain_rule_direct_term", chain_transposed, "transposed"),
     ("central_difference", cd_in_place_restored, None),

@@ -34,40 +34,44 @@ def _chain_rule_numeric(case: Case) -> tuple[np.ndarray, ...]:
 
 CHAIN_RULE_DIRECT_TERM = Exercise(
     name="chain_rule_direct_term",
-    statement="The total derivative df/dt of f(t, x(t)) = sum(t * x), x = tanh(t W^T + b): direct term plus path.",
+    statement="The gradient of f(t, x(t)) = sum(t * x), x = tanh(t W^T + b): the direct term plus the path through x.",
     page="total-derivative.md#exercises",
     params=("t", "W", "b"),
-    outputs=("df_dt",),
-    docstring="""Return the total derivative df/dt of f(t, x(t)) = sum_i t_i x_i, where x = tanh(t W^T + b).
+    outputs=("grad",),
+    docstring="""Return the gradient of the composite t -> f(t, x(t)), f(t, x) = sum_i t_i x_i, x = tanh(t W^T + b).
 
-    t depends on nothing; x depends on t. f depends on t directly and through x.
+    f depends on t directly and through x. Entry j of the gradient is the total derivative of the
+    one-variable composite got by moving t_j alone: the same sum over paths as exercise 2 under
+    "Exercises" (f = t x, x = e^t), with vectors in place of numbers.
 
     t: (n,) the variable
     W: (n, n) weights, b: (n,) biases, so that x = tanh(t W^T + b) has shape (n,)
-    returns df_dt: (n,) df/dt = df/dt (x held fixed) + (df/dx)(dx/dt)""",
-    equation='the total derivative with its direct term (exercise 2 under "Exercises")',
+    returns grad: (n,) the direct term, the partial derivative (partial f / partial t) with x held fixed,
+                  plus the path term, the row (partial f / partial x) times the (n, n) Jacobian of x in t""",
+    equation='the sum over paths with its direct term (exercise 2 under "Exercises", here with a vector t)',
     reference=_chain_rule_direct_term,
     numeric=_chain_rule_numeric,
     cases=_chain_rule_cases,
     mistakes=(
         Mistake(
-            "df_dt",
-            "a path is missing: the direct term df/dt = x (with x held fixed); yours has only the path through x",
+            "grad",
+            "a path is missing: the direct term, the partial of f in t with x held fixed, which is x; "
+            "yours has only the path through x",
             lambda t, W, b: (t * (1 - np.tanh(t @ W.T + b) ** 2)) @ W,
         ),
         Mistake(
-            "df_dt",
+            "grad",
             "a path is missing: the path t -> x -> f, (t * (1 - x^2)) W; yours has only the direct term x",
             lambda t, W, b: np.tanh(t @ W.T + b),
         ),
         Mistake(
-            "df_dt",
+            "grad",
             "transposed: the path term used W^T where W belongs (dx/dt = diag(1 - x^2) W, "
             "with W of shape (outputs, inputs))",
             lambda t, W, b: np.tanh(t @ W.T + b) + (t * (1 - np.tanh(t @ W.T + b) ** 2)) @ W.T,
         ),
         Mistake(
-            "df_dt",
+            "grad",
             "tanh' evaluated at x = tanh(u) instead of at u = t W^T + b: it is 1 - x^2",
             lambda t, W, b: np.tanh(t @ W.T + b) + (t * (1 - np.tanh(np.tanh(t @ W.T + b)) ** 2)) @ W,
         ),
