@@ -82,7 +82,7 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # the backward pass computes, from the last layer down ([output layer](../../output-layer/),
 # [hidden layer](../../hidden-layer/), [batches](../../batches/)),
 #
-# $$\Delta_2 = \frac{1}{m}(A_2 - Y), \qquad \Delta_1 = (\Delta_2 W_2) * [Z_1 > 0],$$
+# $$\begin{aligned} \Delta_2 &= \frac{1}{m}(A_2 - Y), \\ \Delta_1 &= (\Delta_2 W_2) * [Z_1 > 0], \end{aligned}$$
 #
 # $$\frac{\partial C}{\partial W_l} = \Delta_l^T A_{l-1},$$
 #
