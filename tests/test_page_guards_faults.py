@@ -118,6 +118,41 @@ def test_each_kind_of_oracle_is_recognised(oracle: str) -> None:
     assert problems(GOOD.replace("numeric = bp.numerical_jacobian(f, x)[0, 0]", oracle)) == []
 
 
+SELF_COMPARISONS = [
+    # a "closed form" that is the package's own gradient
+    "g = net.gradients(X[:1], Y)[0][0]   # closed form\n"
+    "np.testing.assert_allclose(g, net.gradients(X[:1], Y)[0][0])",
+    # an "explicit sum" that only copies the package's gradient
+    "np.testing.assert_allclose(net.gradients(X[:1], Y)[0][0], "
+    "np.array([row for row in net.gradients(X[:1], Y)[0][0]]))",
+    # a loop that adds up the package's deltas
+    "total = 0.0\nfor k in range(3):\n    total += net.layer(2).delta[0, k]\n"
+    "assert abs(total - net.layer(2).delta[0].sum()) < 1e-12",
+]
+
+
+@pytest.mark.parametrize("comparison", SELF_COMPARISONS)
+def test_an_oracle_shaped_copy_of_the_package_is_no_oracle(comparison: str) -> None:
+    text = GOOD.replace(
+        "numeric = bp.numerical_jacobian(f, x)[0, 0]\n"
+        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
+        "net = bp.Network([4, 5, 3], seed=0)\nX, y = bp.load_iris()\nY = bp.one_hot(y[:1], 3)\n" + comparison,
+    )
+    found = problems(text)
+    assert any("asserts nothing against an independent oracle" in p for p in found), found
+
+
+def test_a_closed_form_beside_the_packages_value_is_an_oracle() -> None:
+    """The package's gradient on one side of the assertion, the formula written out on the other."""
+    code = (
+        "import numpy as np\nimport backprop_derived as bp\n"
+        "net = bp.Network([4, 3], hidden=[], seed=0)\nX, y = bp.load_iris()\nY = bp.one_hot(y[:2], 3)\n"
+        "[(dW, db)] = net.gradients(X[:2], Y)\na = net.layer(1).a\n"
+        "np.testing.assert_allclose(dW, (a - Y).T @ X[:2] / 2)   # closed form\n"
+    )
+    assert pc.oracle_kinds(code) == {"a closed form"}
+
+
 def test_equation_ids_are_unique_across_pages() -> None:
     one, two = pc.parse_page(GOOD.replace("'''", FENCE), "a.md"), pc.parse_page(GOOD.replace("'''", FENCE), "b.md")
     found = [str(p) for p in pc.site_problems([one, two], [])]

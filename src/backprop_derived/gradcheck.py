@@ -23,9 +23,12 @@ TOLERANCE = 1e-7
 
 #: The site's tolerances for an analytic derivative against central differences (float64), as
 #: ``np.testing.assert_allclose(analytic, numeric, rtol=CENTRAL_DIFFERENCE_RTOL,
-#: atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. With h = 1e-6 the central difference's truncation and
-#: round-off errors are both far below them. ``backprop_derived.page_checks`` fails a page whose
-#: check is looser without a ``# tolerance: <why>`` comment.
+#: atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. They hold for both default steps of the package,
+#: ``h = 1e-6`` (``numerical_jacobian``) and ``h = 1e-5`` (``numerical_gradients``,
+#: ``gradient_check``): for the site's float64 costs of order one, the truncation error (of order
+#: ``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, about 1e-10 or
+#: 1e-11) are both far below them. ``backprop_derived.page_checks`` fails a page whose check is
+#: looser without a ``# tolerance: <why>`` comment.
 CENTRAL_DIFFERENCE_RTOL = 1e-6
 CENTRAL_DIFFERENCE_ATOL = 1e-9
 

@@ -66,12 +66,37 @@ CLOSENESS_CALLS = frozenset(
     }
 )
 
+#: Calls and attributes whose values are derivatives computed by the package itself (backpropagation,
+#: the autodiff engine, the analytic Jacobians, an activation's derivative). A closed form or an
+#: explicit sum built from one of them compares the package with itself, so it is no oracle.
+PACKAGE_DERIVATIVE_CALLS = frozenset(
+    {
+        "gradients",
+        "backward",
+        "backpropagate",
+        "grad",
+        "vjp",
+        "jvp",
+        "hvp",
+        "derivative",
+        "second_derivative",
+        "gradient_norms",
+        "jacobian_a_wrt_z",
+        "jacobian_z_wrt_W",
+        "jacobian_z_wrt_a_prev",
+    }
+)
+PACKAGE_DERIVATIVE_ATTRIBUTES = frozenset({"delta", "grad"})
+
 #: The independent computations a check may compare with, by name, with what marks each in a block.
 ORACLES = {
     "central differences": "a call of bp.numerical_jacobian, bp.numerical_gradients or bp.gradient_check, "
     "or a central difference written out, (f(x + h) - f(x - h)) / (2 * h)",
-    "a closed form": "a line carrying a comment that says 'closed form' (the formula written out by hand)",
-    "an explicit sum": "a for loop, comprehension or generator that adds up paths or observations one by one",
+    "a closed form": "a line carrying a comment that says 'closed form' (the formula written out by hand), "
+    "whose value does not come from the package's own derivatives (PACKAGE_DERIVATIVE_CALLS, "
+    "PACKAGE_DERIVATIVE_ATTRIBUTES)",
+    "an explicit sum": "a for loop, comprehension or generator that adds up paths or observations one by one, "
+    "from values that do not come from the package's own derivatives",
     "PyTorch": "import torch (or pytest.importorskip('torch')) in the block",
 }
 
@@ -258,10 +283,28 @@ class _Flow:
     functions: dict[str, set[str]] = field(default_factory=dict)  # def name -> oracle kinds
     closed_form_lines: set[int] = field(default_factory=set)
     torch: bool = False
+    derived: set[str] = field(default_factory=set)  # names holding the package's own derivatives
+
+    def derives(self, node: ast.AST) -> bool:
+        """Whether ``node`` uses a derivative the package computed (see PACKAGE_DERIVATIVE_CALLS)."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and _call_name(sub) in PACKAGE_DERIVATIVE_CALLS:
+                return True
+            if isinstance(sub, ast.Attribute) and sub.attr in PACKAGE_DERIVATIVE_ATTRIBUTES:
+                return True
+            if isinstance(sub, ast.Name) and sub.id in self.derived:
+                return True
+        return False
 
     def kinds(self, node: ast.AST, in_loop: bool = False) -> set[str]:
-        """The oracle kinds whose values ``node`` uses."""
+        """The oracle kinds whose values ``node`` uses.
+
+        A closed form or an explicit sum written in ``node`` itself counts only when ``node`` does not
+        use the package's own derivatives: ``[g for g in net.gradients(X, Y)[0][0]]`` and
+        ``g = net.gradients(X, Y)[0][0]  # closed form`` are the package compared with itself.
+        """
         found: set[str] = set()
+        own: set[str] = set()  # the kinds this expression writes out by hand
         for sub in ast.walk(node):
             name = _call_name(sub) if isinstance(sub, ast.Call) else ""
             if name in FINITE_DIFFERENCE_FUNCTIONS:
@@ -271,16 +314,34 @@ class _Flow:
             if _is_central_difference(sub):
                 found.add("central differences")
             if isinstance(sub, (ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)):
-                found.add("an explicit sum")
+                own.add("an explicit sum")
             if isinstance(sub, ast.Name) and sub.id in self.tainted:
                 found |= self.tainted[sub.id]
             if isinstance(sub, ast.Name) and sub.id == "torch" and self.torch:
                 found.add("PyTorch")
             if getattr(sub, "lineno", None) in self.closed_form_lines:
-                found.add("a closed form")
+                own.add("a closed form")
         if in_loop:
-            found.add("an explicit sum")
+            own.add("an explicit sum")
+        if own and not self.derives(node):
+            found |= own
         return found
+
+    def assertion_kinds(self, test: ast.AST) -> set[str]:
+        """The oracle kinds an assertion compares with, each side or argument read on its own.
+
+        Reading the sides apart keeps ``assert_allclose(net.gradients(...)[0][0], x.T @ d)  # closed
+        form`` an oracle (the closed form is on the other side from the package's value).
+        """
+        if isinstance(test, ast.Call):
+            parts = [*test.args, *(k.value for k in test.keywords)]
+        elif isinstance(test, ast.Compare):
+            parts = [test.left, *test.comparators]
+        elif isinstance(test, ast.BoolOp):
+            return set().union(*(self.assertion_kinds(v) for v in test.values))
+        else:
+            parts = [test]
+        return set().union(*(self.kinds(p) for p in parts)) if parts else set()
 
 
 def _targets(node: ast.AST) -> list[str]:
@@ -325,6 +386,14 @@ def _read_flow(tree: ast.Module, code: str) -> _Flow:
         ):
             flow.torch = True
 
+    def mark_derived(target: ast.AST, value: ast.AST) -> bool:
+        if not flow.derives(value):
+            return False
+        names = [_base_name(target)] if isinstance(target, ast.Subscript | ast.Attribute) else _targets(target)
+        new = {n for n in names if n is not None} - flow.derived
+        flow.derived |= new
+        return bool(new)
+
     def mark(target: ast.AST, kinds: set[str]) -> bool:
         changed = False
         if not kinds:
@@ -350,22 +419,25 @@ def _read_flow(tree: ast.Module, code: str) -> _Flow:
             if isinstance(stmt, ast.Assign):
                 kinds = flow.kinds(stmt.value)
                 for t in stmt.targets:
-                    changed |= mark(t, kinds)
+                    changed |= mark(t, kinds) | mark_derived(t, stmt.value)
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                changed |= mark(stmt.target, flow.kinds(stmt.value))
+                changed |= mark(stmt.target, flow.kinds(stmt.value)) | mark_derived(stmt.target, stmt.value)
             elif isinstance(stmt, ast.AugAssign):
                 changed |= mark(stmt.target, flow.kinds(stmt.value, in_loop=loops > 0))
+                changed |= mark_derived(stmt.target, stmt.value)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 # rows.append(x) in a loop, or d.update(...): the container collects the values
                 call = stmt.value
                 if isinstance(call.func, ast.Attribute) and call.func.attr in {"append", "extend", "update"}:
                     kinds = set().union(*(flow.kinds(a, in_loop=loops > 0) for a in call.args)) if call.args else set()
                     changed |= mark(call.func.value, kinds)
+                    for a in call.args:
+                        changed |= mark_derived(call.func.value, a)
                 elif isinstance(call.func, ast.Attribute):
                     # net.layer(1).W[0, 0] = ... is not tracked; a setter call passes its arguments on
                     pass
             if isinstance(stmt, ast.For | ast.AsyncFor):
-                changed |= mark(stmt.target, flow.kinds(stmt.iter))
+                changed |= mark(stmt.target, flow.kinds(stmt.iter)) | mark_derived(stmt.target, stmt.iter)
                 changed |= visit(stmt.body, loops + 1) | visit(stmt.orelse, loops)
             elif isinstance(stmt, ast.While):
                 changed |= visit(stmt.body, loops + 1) | visit(stmt.orelse, loops)
@@ -443,7 +515,7 @@ def oracle_kinds(code: str) -> set[str]:
     kinds: set[str] = set()
     for test, _stmt in _assertions(tree):
         if not _negated(test):
-            kinds |= flow.kinds(test)
+            kinds |= flow.assertion_kinds(test)
     return kinds
 
 

@@ -64,7 +64,9 @@ def train(
     net : Network
         Trained in place.
     X, Y : array_like of shape (m, n_inputs) and (m, n_outputs)
-        The training rows and their (one-hot) targets.
+        The training rows and their targets, valid for the network's cost: for the cross-entropy
+        each target row is a probability distribution (one-hot, as for iris, or label-smoothed);
+        for the squared error any finite values.
     epochs : int
         A positive integer: how many times to walk through all the rows.
     batch_size : int
