@@ -36,6 +36,8 @@ X, y = bp.load_iris()
 X_train, X_test, y_train, y_test = bp.train_test_split(X, y, test_fraction=0.3, seed=0)
 print("training:", X_train.shape, "per species:", np.bincount(y_train))
 print("test:    ", X_test.shape, "per species:", np.bincount(y_test))
+assert X.shape == (150, 4) and list(np.bincount(y)) == [50, 50, 50]
+assert list(np.bincount(y_train)) == [35, 35, 35] and list(np.bincount(y_test)) == [15, 15, 15]
 
 # %% [markdown]
 # The measurements have different scales (petal width is much smaller than sepal length), so each
@@ -134,6 +136,7 @@ np.testing.assert_allclose(late / 45, test_acc[99:], atol=1e-12)
 assert sorted(set(late)) == [43, 44, 45]
 assert test_acc[24] == 1.0 and test_acc[49] == 1.0  # epochs 25 and 50: all 45 right
 assert abs(test_acc[-1] - 43 / 45) < 1e-12 and round(test_acc[-1], 3) == 0.956
+assert round(1 / 45, 3) == 0.022  # one test flower's worth of accuracy
 assert abs(history.accuracy[-1] - 103 / 105) < 1e-12 and round(history.accuracy[-1], 3) == 0.981
 bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accuracy per epoch")
 
