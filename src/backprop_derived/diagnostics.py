@@ -88,8 +88,8 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
     Returns
     -------
     list of ndarray of bool
-        One array per hidden layer ``l = 1..L-1``, of shape ``(i_l,)``; entry ``k`` is True when
-        unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network without hidden layers.
+        One array per hidden layer ``l = 1..L-1``, of shape ``(n_l,)``, ``n_l`` being the layer's
+        number of neurons; entry ``k`` is True when unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network without hidden layers.
         Sigmoid and tanh units have a derivative that is positive for every finite ``z``, but it is
         computed from ``a``, and ``a`` rounds to exactly 0 or 1 in float64 long before the
         derivative would underflow (sigmoid for ``z`` above about 36.7, where ``sigma'(37)`` is

@@ -2,10 +2,12 @@
 
 The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)):
 
-* output layer: ``delta_L = dC/da_L (d a_L / d z_L)``; for softmax with cross-entropy (and sigmoid
-  with binary cross-entropy, the two canonical-link pairings this package offers; identity with
-  squared error is another) this collapses to ``(a_L - y) / m``, which the cost computes directly
-  from the logits (its fused shortcut);
+* output layer: ``delta_L = dC/da_L (d a_L / d z_L)``. For the two fused pairings this package
+  offers, softmax with cross-entropy (each row of ``y`` a probability distribution: entries in
+  [0, 1] summing to 1, which the cost enforces) and sigmoid with binary cross-entropy (each entry
+  of ``y`` in [0, 1]), this collapses to ``(a_L - y) / m``, which the cost computes directly from
+  the logits (its fused shortcut, ``uses_fused_output``). Identity with squared error gives the
+  same ``(a_L - y) / m``, but through the general product above, not the fused path;
 * hidden layers: ``delta_{l-1} = (delta_l W_l) * sigma'(z_{l-1})``;
 * every layer: ``dC/dW_l = delta_l^T a_{l-1}`` and ``dC/db_l = sum over rows of delta_l``.
 """
