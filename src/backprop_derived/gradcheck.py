@@ -87,9 +87,11 @@ def gradient_check(
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
     exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
-    unless a ``+-h`` nudge crosses a ReLU kink, or a whole array is so small that the finite
-    differences' round-off floor ``eps * |C| / h`` is not negligible against it (the first layers
-    of a deep network; see the page "Checking gradients").
+    unless a ``+-h`` nudge crosses a ReLU kink (keep every ``|z|`` above ``h * max(1, max|a|)``),
+    or round-off reaches the threshold: the finite differences' floor ``eps * |C| / h`` gives an
+    array ``g`` of ``n`` entries a relative error of order ``eps * |C| / h * sqrt(n) / ||g||``,
+    which must stay well below ``TOLERANCE`` (it does not in the first layers of a deep network;
+    see the page "Checking gradients").
     """
     if grads is None:
         grads = net.gradients(X, Y)
