@@ -910,8 +910,9 @@ PLANTS = {
         "</head>",
         "<style>.md-typeset .katex-display>.katex>.katex-html>.katex-tag{position:absolute}</style></head>",
     ),
-    # Wide formulas and tables without their scroll cue.
-    "no-scroll-cue": ("output-layer", "</head>", "<style>.md-typeset div.arithmatex{background:none}</style></head>"),
+    # Wide formulas and tables without their scroll cue; on a page with a formula wider than a phone
+    # (the matrix row of equation (5): long derivations elsewhere are broken into lines and fit).
+    "no-scroll-cue": ("hidden-layer", "</head>", "<style>.md-typeset div.arithmatex{background:none}</style></head>"),
     # Material's own rule for code: break anywhere, in tables too.
     "code-broken": (
         "notation",
