@@ -10,8 +10,9 @@ no equation number over its formula, no formula, table or notebook output cut wi
 and a keyboard stop, no code name broken mid-word, nothing sticking out of the page sideways.
 Three pages are checked in the dark scheme too. Site-wide: search finds the math, console blocks
 copy without prompts, the API reference shows the code's defaults, the colour-scheme toggle, the
-notebook downloads. Planted faults, in copies of a page beside an unplanted control copy, show that
-the checks can fail.
+notebook downloads. Planted faults, in copies of a page beside an unplanted control copy and in the
+search index on its way to the browser, show that the checks can fail; a planted test calls the
+same check function as the real one.
 
 The build gets ``SITE_URL`` (read by ``site_url: !ENV`` in mkdocs.yml) set to the local server, so
 the checkout is left as it was. The browser is ``$CHROMIUM`` if set, else Debian's ``chromium``,
@@ -558,34 +559,68 @@ SEARCHES = {
 }
 
 
-def search(page, query: str) -> list[str]:
-    """The pages of the search results for ``query``, best first, and the first result's text."""
+def search(page, query: str) -> list[list[str]]:
+    """The search results for ``query``, best first, each as [address, text shown]; [] when none."""
     page.locator(".md-search__input").fill("")
     page.locator(".md-search__input").click()
     page.keyboard.insert_text(query)
     page.keyboard.press("End")  # Material listens for key events
-    page.locator(".md-search-result__item a").first.wait_for(timeout=10_000)
+    # Material's count line says "No matching documents", "1 matching document" or "# matching documents".
+    page.wait_for_function(
+        "() => /matching document/.test(document.querySelector('.md-search-result__meta').textContent)",
+        timeout=10_000,
+    )
     page.wait_for_timeout(300)  # let the results for the whole query replace those of its start
     return page.eval_on_selector_all(
         ".md-search-result__item > a", "as => as.map(a => [a.getAttribute('href'), a.innerText])"
     )
 
 
-def test_search_finds_the_math_and_shows_it_as_text(browser, base_url):
-    page = browser.new_page()
-    found = {}
+def search_all(browser, url: str, plant=None) -> dict[str, list[list[str]]]:
+    """Each query of SEARCHES typed into the search box of the page at ``url``.
+
+    ``plant``, a function of a text, is applied to the text of every entry of the site's search index
+    on its way to the browser: a planted fault (the site itself is not changed).
+    """
+    context = browser.new_context()
+    if plant is not None:
+
+        def planted(route):
+            response = route.fetch()
+            index = response.json()
+            for doc in index["docs"]:
+                doc["text"] = plant(doc["text"])
+            route.fulfill(response=response, body=json.dumps(index))
+
+        context.route("**/search/search_index.json", planted)
+    page = context.new_page()
     try:
-        page.goto(base_url, wait_until="networkidle")
-        for query in SEARCHES:
-            found[query] = search(page, query)
+        page.goto(url, wait_until="networkidle")
+        return {query: search(page, query) for query in SEARCHES}
     finally:
-        page.close()
+        context.close()
+
+
+def search_problems(found: dict[str, list[list[str]]]) -> list[str]:
+    """What is wrong with the results ``search_all`` found, as readable lines (empty when right):
+    a query whose first result is not one of its chapters, no formula shown as text, TeX shown."""
+    out = []
     for query, chapters in SEARCHES.items():
-        first = found[query][0][0].split("#")[0].split("?")[0]
-        assert any(first.endswith(c) for c in chapters), (query, found[query][:3])
+        results = found.get(query, [])
+        first = results[0][0].split("#")[0].split("?")[0] if results else ""
+        if not any(first.endswith(c) for c in chapters):
+            out.append(f"search for {query!r} does not land on {sorted(chapters)}: {[r[0] for r in results[:3]]}")
     shown = " ".join(text for results in found.values() for _, text in results)
-    assert "∂C/∂" in shown
-    assert not re.search(r"\\(frac|partial|mathbf)|\\\(", shown), shown[:500]
+    if "∂C/∂" not in shown:
+        out.append("no search result shows a derivative as text (∂C/∂...)")
+    tex = re.findall(r"\\(?:frac|partial|mathbf)\b|\\\(", shown)
+    if tex:
+        out.append(f"search results show TeX: {tex[:5]}")
+    return out
+
+
+def test_search_finds_the_math_and_shows_it_as_text(browser, base_url):
+    assert search_problems(search_all(browser, base_url)) == []
 
 
 # Installed before any page script: records what Material's copy button puts on the clipboard
@@ -600,14 +635,27 @@ RECORD_COPIES = """(() => {
 })()"""
 
 
-def test_console_blocks_copy_the_commands_without_prompts(browser, base_url):
+def console_copies(browser, url: str, plant: str = "") -> tuple[list[str], list[str]]:
+    """Each console block (a block with prompts) of the page at ``url``: the text shown, and what its
+    copy button copies.
+
+    ``plant``, HTML, is put at the end of the page's head on its way to the browser: a planted fault
+    (the home page, the one with console blocks, has no copy beside it that keeps its relative links).
+    """
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
     context.add_init_script(RECORD_COPIES)
+    if plant:
+
+        def planted(route):
+            response = route.fetch()
+            route.fulfill(response=response, body=response.text().replace("</head>", plant + "</head>", 1))
+
+        context.route(url, planted)
     page = context.new_page()
     try:
-        page.goto(base_url, wait_until="networkidle")
-        blocks = page.locator(".md-content .highlight:has(.gp)")  # console blocks, with prompts
-        shown, copied = [], []
+        page.goto(url, wait_until="networkidle")
+        blocks = page.locator(".md-content .highlight:has(.gp)")
+        shown = []
         for k in range(blocks.count()):
             block = blocks.nth(k)
             block.scroll_into_view_if_needed()
@@ -615,12 +663,30 @@ def test_console_blocks_copy_the_commands_without_prompts(browser, base_url):
             block.hover()
             block.locator(COPY_BUTTON).first.click()
             page.wait_for_function(f"() => window.__copied.length > {k}", timeout=5000)
-        copied = page.evaluate("() => window.__copied")
+        return shown, page.evaluate("() => window.__copied")
     finally:
         context.close()
-    assert any(line.startswith("$ ") for text in shown for line in text.splitlines()), shown
-    expected = ["\n".join(line[2:] for line in text.splitlines() if line.startswith("$ ")) for text in shown]
-    assert [c.strip() for c in copied] == expected
+
+
+def copy_problems(shown: list[str], copied: list[str]) -> list[str]:
+    """What is wrong with ``console_copies``'s findings: a copy must be the block's commands (its
+    lines after a "$ " prompt, without the prompt) and nothing else."""
+    out = []
+    if not any(line.startswith("$ ") for text in shown for line in text.splitlines()):
+        out.append(f"no console block with a $ prompt: {shown}")
+    if len(copied) != len(shown):
+        out.append(f"{len(shown)} console blocks but {len(copied)} copies")
+    for text, got in zip(shown, copied):
+        expected = "\n".join(line[2:] for line in text.splitlines() if line.startswith("$ "))
+        if got.strip() != expected:
+            prompt = any(line.startswith("$ ") for line in got.splitlines())
+            what = "includes the $ prompt" if prompt else "is not the block's commands"
+            out.append(f"the copy of a console block {what}: {got.strip()[:80]!r}, expected {expected[:80]!r}")
+    return out
+
+
+def test_console_blocks_copy_the_commands_without_prompts(browser, base_url):
+    assert copy_problems(*console_copies(browser, base_url)) == []
 
 
 def test_api_reference_shows_every_default_as_the_code_has_it(site):
@@ -844,8 +910,9 @@ PLANTS = {
         "</head>",
         "<style>.md-typeset .katex-display>.katex>.katex-html>.katex-tag{position:absolute}</style></head>",
     ),
-    # Wide formulas and tables without their scroll cue.
-    "no-scroll-cue": ("output-layer", "</head>", "<style>.md-typeset div.arithmatex{background:none}</style></head>"),
+    # Wide formulas and tables without their scroll cue; on a page with a formula wider than a phone
+    # (the matrix row of equation (5): long derivations elsewhere are broken into lines and fit).
+    "no-scroll-cue": ("hidden-layer", "</head>", "<style>.md-typeset div.arithmatex{background:none}</style></head>"),
     # Material's own rule for code: break anywhere, in tables too.
     "code-broken": (
         "notation",
@@ -890,6 +957,35 @@ def test_each_check_fails_when_its_fault_is_planted(visits, name, expected):
 
 
 FIT_PLANTS = {"tag-over-formula", "no-scroll-cue", "code-broken"}
+
+
+# Faults of the search index, planted on its way to the browser (search_all): formulas as raw TeX, as
+# the index had them before the build gave their text; and without the short forms (dC/dW) of each
+# ratio of partial derivatives.
+SEARCH_PLANTS = {
+    "raw-tex": lambda text: re.sub(r"∂(\w+)/∂(\w+)", r"\\frac{\\partial \1}{\\partial \2}", text).replace(
+        "∂", "\\partial "
+    ),
+    "no-short-form": lambda text: re.sub(r"(?<![\w/∂])d[A-Za-zα-ωΑ-Ω]/d[A-Za-zα-ωΑ-Ω]\w*", "", text),
+}
+
+
+@pytest.mark.parametrize(
+    "name, expected", [("raw-tex", "search results show TeX"), ("no-short-form", "search for 'dC/dW' does not land")]
+)
+def test_search_check_fails_when_its_fault_is_planted(browser, base_url, name, expected):
+    found = search_problems(search_all(browser, base_url, plant=SEARCH_PLANTS[name]))
+    assert any(p.startswith(expected) for p in found), found
+
+
+# Console blocks copied with their prompts, as Material's copy button does by itself.
+COPY_PLANT = "<style>.highlight code[data-md-copying] .gp{display:inline!important}</style>"
+
+
+def test_copy_check_fails_when_the_prompt_is_copied(browser, base_url):
+    # The same page unplanted: test_console_blocks_copy_the_commands_without_prompts.
+    found = copy_problems(*console_copies(browser, base_url, plant=COPY_PLANT))
+    assert any(p.startswith("the copy of a console block includes the $ prompt") for p in found), found
 
 
 # --- screenshots, by hand: python tests/test_browser.py screenshots FOLDER ---------------------

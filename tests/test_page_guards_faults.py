@@ -56,6 +56,17 @@ print(f"{2 * x[0]:.1f}")
 """
 
 
+# The check's assertion in GOOD, which most planted faults replace, and the lines that set up the
+# site's network on iris, as a check of the package's own gradients begins.
+ASSERTION = "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)"
+NETWORK = "net = bp.Network([4, 5, 3], seed=0)\nX, y = bp.load_iris()\n"
+
+
+def with_assertion(new: str) -> str:
+    """GOOD with its check's assertion replaced by ``new`` (lines of Python)."""
+    return GOOD.replace(ASSERTION, new)
+
+
 def test_a_consistent_page_passes() -> None:
     assert problems(GOOD) == []
 
@@ -86,11 +97,8 @@ def test_a_malformed_check_line_fails() -> None:
 
 def test_a_check_of_the_package_against_itself_fails() -> None:
     text = GOOD.replace(
-        "numeric = bp.numerical_jacobian(f, x)[0, 0]\n"
-        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
-        "net = bp.Network([4, 5, 3], seed=0)\n"
-        "X, y = bp.load_iris()\n"
-        "np.testing.assert_allclose(net.gradients(X[:1], bp.one_hot(y[:1], 3))[0][0], net.layer(1).W * 0 + "
+        "numeric = bp.numerical_jacobian(f, x)[0, 0]\n" + ASSERTION,
+        NETWORK + "np.testing.assert_allclose(net.gradients(X[:1], bp.one_hot(y[:1], 3))[0][0], net.layer(1).W * 0 + "
         "net.gradients(X[:1], bp.one_hot(y[:1], 3))[0][0])",
     )
     found = problems(text)
@@ -98,9 +106,8 @@ def test_a_check_of_the_package_against_itself_fails() -> None:
 
 
 def test_an_oracle_computed_but_never_asserted_fails() -> None:
-    text = GOOD.replace(
-        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
-        "sums = sum(2 * x[0] for _ in range(1))\nassert abs(sums - 2 * x[0]) < 1e-12\nassert abs(numeric) > 1",
+    text = with_assertion(
+        "sums = sum(2 * x[0] for _ in range(1))\nassert abs(sums - 2 * x[0]) < 1e-12\nassert abs(numeric) > 1"
     )
     found = problems(text)
     assert any("computes central differences (numeric) but no assertion compares them" in p for p in found), found
@@ -232,26 +239,18 @@ def test_a_disagreement_stops_the_build_naming_page_and_equation(fault: tuple[st
     ],
 )
 def test_a_loosened_tolerance_fails(loose: str) -> None:
-    found = problems(GOOD.replace("np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)", loose))
+    found = problems(with_assertion(loose))
     assert any("looser than" in p and "# tolerance: <why>" in p for p in found), found
 
 
 def test_a_loosened_gradient_check_threshold_fails() -> None:
-    text = GOOD.replace(
-        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
-        "net = bp.Network([4, 5, 3], seed=0)\nX, y = bp.load_iris()\n"
-        "assert bp.gradient_check(net, X[:5], bp.one_hot(y[:5], 3)) < 1e-4\n"
-        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
-    )
+    text = with_assertion(NETWORK + "assert bp.gradient_check(net, X[:5], bp.one_hot(y[:5], 3)) < 1e-4\n" + ASSERTION)
     found = problems(text)
     assert any("looser than bp.GRADIENT_CHECK_TOLERANCE" in p for p in found), found
 
 
 def test_a_bound_relative_to_the_value_passes() -> None:
-    text = GOOD.replace(
-        "np.testing.assert_allclose(2 * x[0], numeric, rtol=1e-6, atol=1e-9)",
-        "assert abs(2 * x[0] - numeric) < 1e-6 * abs(numeric)",
-    )
+    text = with_assertion("assert abs(2 * x[0] - numeric) < 1e-6 * abs(numeric)")
     assert problems(text) == []
 
 

@@ -110,6 +110,17 @@ def _im2col_index(shape: tuple[int, ...], kh: int, kw: int, stride: int) -> tupl
     )
 
 
+def _check_windows(op: str, sides: tuple[tuple[str, int, int], ...], stride: int, too_large: str, untiled: str) -> None:
+    """Windows of ``k`` taken every ``stride`` must fit in and tile each side ``(name, n, k)``: ``k <= n``
+    and ``n - k`` a multiple of ``stride``, so no row or column is silently dropped. The two messages,
+    the operation's own, are formatted with name, n, k, stride and rest = (n - k) % stride."""
+    for name, n, k in sides:
+        if k > n:
+            raise ValueError(f"{op}: " + too_large.format(name=name, n=n, k=k, stride=stride))
+        if (n - k) % stride:
+            raise ValueError(f"{op}: " + untiled.format(name=name, n=n, k=k, stride=stride, rest=(n - k) % stride))
+
+
 def _pool_shape(X: object, size: object, stride: object, op: str) -> tuple[int, int]:
     if not isinstance(X, Tensor):
         raise TypeError(f"{op}: X must be a Tensor; got {type(X).__name__}")
@@ -118,15 +129,14 @@ def _pool_shape(X: object, size: object, stride: object, op: str) -> tuple[int, 
     size = positive_int(size, "size")
     stride = size if stride is None else positive_int(stride, "stride")
     h, w = X.shape[2:]
-    for name, n in (("height", h), ("width", w)):
-        if size > n:
-            raise ValueError(f"{op}: size {size} is larger than the input's {name} {n}")
-        if (n - size) % stride:
-            raise ValueError(
-                f"{op}: windows of size {size} with stride {stride} do not tile the {name} {n}: "
-                f"({n} - {size}) is not a multiple of {stride}, so the last {(n - size) % stride} row(s) or column(s) "
-                "would be dropped; pad or crop the input first"
-            )
+    _check_windows(
+        op,
+        (("height", h, size), ("width", w, size)),
+        stride,
+        "size {k} is larger than the input's {name} {n}",
+        "windows of size {k} with stride {stride} do not tile the {name} {n}: ({n} - {k}) is not a multiple of "
+        "{stride}, so the last {rest} row(s) or column(s) would be dropped; pad or crop the input first",
+    )
     return size, stride
 
 
@@ -227,15 +237,14 @@ def conv2d(X: Tensor, K: Tensor, b: Tensor | None = None, stride: int = 1, paddi
         )
     stride = positive_int(stride, "stride")
     padding = non_negative_int(padding, "padding")
-    for name, n, k in (("height", X.shape[2], K.shape[2]), ("width", X.shape[3], K.shape[3])):
-        n_pad = n + 2 * padding
-        if k > n_pad:
-            raise ValueError(f"conv2d: the kernel's {name} {k} is larger than the padded image's {name} {n_pad}")
-        if (n_pad - k) % stride:
-            raise ValueError(
-                f"conv2d: stride {stride} does not tile the padded {name} {n_pad} with a kernel of {k}: "
-                f"({n_pad} - {k}) is not a multiple of {stride}; change the padding or the stride"
-            )
+    _check_windows(
+        "conv2d",
+        (("height", X.shape[2] + 2 * padding, K.shape[2]), ("width", X.shape[3] + 2 * padding, K.shape[3])),
+        stride,
+        "the kernel's {name} {k} is larger than the padded image's {name} {n}",
+        "stride {stride} does not tile the padded {name} {n} with a kernel of {k}: ({n} - {k}) is not a multiple "
+        "of {stride}; change the padding or the stride",
+    )
     inputs = [X, K]
     if b is not None:
         if not isinstance(b, Tensor):

@@ -106,6 +106,18 @@ def _check(X: object, gamma: object, beta: object, eps: object, op: str) -> floa
     return positive_number(eps, "eps")
 
 
+def _normalised(
+    op: type[_Normalise], X: object, gamma: object, beta: object, eps: object, group: str, why: str
+) -> Tensor:
+    """``op`` applied after the checks both layers share; a group of one entry along ``op.axis``
+    (``group``, e.g. "columns") is refused, saying ``why``: it equals its mean, so nothing is learnt."""
+    eps = _check(X, gamma, beta, eps, op.name)
+    assert isinstance(X, Tensor)
+    if X.shape[op.axis] < 2:
+        raise ValueError(f"{op.name}: X must have at least 2 {group}; got shape {X.shape}: {why}")
+    return op(eps)(X, gamma, beta)
+
+
 def batch_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:
     """Batch normalisation with training-mode statistics: ``gamma * (X - mu) / sqrt(var + eps) + beta``.
 
@@ -127,13 +139,11 @@ def batch_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Ten
     Raises ``ValueError`` for shapes that do not match, for ``eps <= 0`` and for a batch of one row,
     whose normalised value is 0 whatever the input (nothing to learn from, and a zero gradient).
     """
-    eps = _check(X, gamma, beta, eps, "batch_norm")
-    if X.shape[0] < 2:
-        raise ValueError(
-            f"batch_norm: X must have at least 2 rows in training mode; got shape {X.shape}: with one row every "
-            "column equals its mean, so the output is beta whatever X is (use running statistics to normalise one row)"
-        )
-    return BatchNorm(eps)(X, gamma, beta)
+    why = (
+        "with one row every column equals its mean, so the output is beta whatever X is "
+        "(use running statistics to normalise one row)"
+    )
+    return _normalised(BatchNorm, X, gamma, beta, eps, "rows in training mode", why)
 
 
 def layer_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:
@@ -155,10 +165,5 @@ def layer_norm(X: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Ten
 
     Raises ``ValueError`` for shapes that do not match, for ``eps <= 0`` and for rows of one entry.
     """
-    eps = _check(X, gamma, beta, eps, "layer_norm")
-    if X.shape[1] < 2:
-        raise ValueError(
-            f"layer_norm: X must have at least 2 columns; got shape {X.shape}: a row of one entry equals its mean, "
-            "so the output is beta whatever X is"
-        )
-    return LayerNorm(eps)(X, gamma, beta)
+    why = "a row of one entry equals its mean, so the output is beta whatever X is"
+    return _normalised(LayerNorm, X, gamma, beta, eps, "columns", why)

@@ -103,6 +103,33 @@ def _statistics_mistakes(axis: int, group: str, mean: str, statistics: str) -> t
     )
 
 
+def _parameter_mistakes(axis: int, axis_note: str = "") -> tuple[Mistake, ...]:
+    """The mistakes in dgamma and dbeta, the same for batch norm and layer norm: both parameters sum
+    over the batch (axis 0) whichever ``axis`` the statistics are taken over."""
+    return (
+        Mistake(
+            "dgamma",
+            "dgamma needs x_hat: dC/dgamma_j = sum_r dC/dY[r, j] * x_hat[r, j]",
+            lambda G, X, gamma, eps: G.sum(axis=0),
+        ),
+        Mistake(
+            "dgamma",
+            "wrong axis summed: dgamma sums over the batch (axis 0), one entry per feature" + axis_note,
+            lambda G, X, gamma, eps: (G * _normalise(X, eps, axis)[0]).sum(axis=1),
+        ),
+        Mistake(
+            "dbeta",
+            "off by a factor m = {m}: a mean over the batch where the sum belongs",
+            lambda G, X, gamma, eps: G.mean(axis=0),
+        ),
+        Mistake(
+            "dbeta",
+            "wrong axis summed: dbeta sums over the batch (axis 0), one entry per feature",
+            lambda G, X, gamma, eps: G.sum(axis=1),
+        ),
+    )
+
+
 _SHAPES = """G: (m, n) dC/dY, the gradient arriving at the layer's output
     X: (m, n) the layer's input, one row per observation
     gamma: (n,) the scale; eps: the float added to the variance
@@ -137,26 +164,7 @@ BATCHNORM_BACKWARD = Exercise(
             "the factor gamma is missing: dC/dx_hat = dC/dY * gamma",
             lambda G, X, gamma, eps: _dX(G, X, np.ones_like(gamma), eps, 0),
         ),
-        Mistake(
-            "dgamma",
-            "dgamma needs x_hat: dC/dgamma_j = sum_r dC/dY[r, j] * x_hat[r, j]",
-            lambda G, X, gamma, eps: G.sum(axis=0),
-        ),
-        Mistake(
-            "dgamma",
-            "wrong axis summed: dgamma sums over the batch (axis 0), one entry per feature",
-            lambda G, X, gamma, eps: (G * _normalise(X, eps, 0)[0]).sum(axis=1),
-        ),
-        Mistake(
-            "dbeta",
-            "off by a factor m = {m}: a mean over the batch where the sum belongs",
-            lambda G, X, gamma, eps: G.mean(axis=0),
-        ),
-        Mistake(
-            "dbeta",
-            "wrong axis summed: dbeta sums over the batch (axis 0), one entry per feature",
-            lambda G, X, gamma, eps: G.sum(axis=1),
-        ),
+        *_parameter_mistakes(0),
     ),
 )
 
@@ -184,26 +192,6 @@ LAYERNORM_BACKWARD = Exercise(
             "normalisation; layer normalisation averages over axis 1, the features of each row",
             lambda G, X, gamma, eps: _dX(G, X, gamma, eps, 0),
         ),
-        Mistake(
-            "dgamma",
-            "wrong axis summed: dgamma sums over the batch (axis 0), one entry per feature, "
-            "even though the statistics are per row",
-            lambda G, X, gamma, eps: (G * _normalise(X, eps, 1)[0]).sum(axis=1),
-        ),
-        Mistake(
-            "dgamma",
-            "dgamma needs x_hat: dC/dgamma_j = sum_r dC/dY[r, j] * x_hat[r, j]",
-            lambda G, X, gamma, eps: G.sum(axis=0),
-        ),
-        Mistake(
-            "dbeta",
-            "off by a factor m = {m}: a mean over the batch where the sum belongs",
-            lambda G, X, gamma, eps: G.mean(axis=0),
-        ),
-        Mistake(
-            "dbeta",
-            "wrong axis summed: dbeta sums over the batch (axis 0), one entry per feature",
-            lambda G, X, gamma, eps: G.sum(axis=1),
-        ),
+        *_parameter_mistakes(1, ", even though the statistics are per row"),
     ),
 )

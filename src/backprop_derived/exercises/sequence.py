@@ -66,6 +66,11 @@ def _pick(i: int, **options: object) -> Callable[..., np.ndarray]:  # one output
     return lambda G, Q, K, V: _attention_grads(G, Q, K, V, **options)[i]  # type: ignore[arg-type]
 
 
+def _in_dQ_and_dK(diagnosis: str, **options: object) -> tuple[Mistake, Mistake]:
+    """A mistake in dS, the softmax's backward pass, which reaches dQ and dK alike: one diagnosis for both."""
+    return Mistake("dQ", diagnosis, _pick(0, **options)), Mistake("dK", diagnosis, _pick(1, **options))
+
+
 ATTENTION_BACKWARD = Exercise(
     name="attention_backward",
     statement="Scaled dot-product attention's backward pass: dQ, dK and dV through the row-wise softmax.",
@@ -90,29 +95,15 @@ ATTENTION_BACKWARD = Exercise(
             _pick(0, scale=False),
         ),
         Mistake("dK", "the scale 1/sqrt(d) of the scores is missing: dK = dS^T Q / sqrt(d)", _pick(1, scale=False)),
-        Mistake(
-            "dQ",
+        *_in_dQ_and_dK(
             "only the diagonal of the softmax Jacobian, P * (1 - P), was used: each score also moves "
             "the other weights of its row (dS = P * (dP - rowsum(dP * P)))",
-            _pick(0, softmax_backward="diagonal"),
+            softmax_backward="diagonal",
         ),
-        Mistake(
-            "dK",
-            "only the diagonal of the softmax Jacobian, P * (1 - P), was used: each score also moves "
-            "the other weights of its row (dS = P * (dP - rowsum(dP * P)))",
-            _pick(1, softmax_backward="diagonal"),
-        ),
-        Mistake(
-            "dQ",
+        *_in_dQ_and_dK(
             "wrong axis summed in the softmax's backward pass: each row of P is normalised along axis 1, "
             "so the sum of dP * P is over axis 1",
-            _pick(0, softmax_backward="axis0"),
-        ),
-        Mistake(
-            "dK",
-            "wrong axis summed in the softmax's backward pass: each row of P is normalised along axis 1, "
-            "so the sum of dP * P is over axis 1",
-            _pick(1, softmax_backward="axis0"),
+            softmax_backward="axis0",
         ),
         Mistake("dK", "transposed: dK = dS^T Q (key j collects from every query), not dS Q", _pick(1, dS_T=False)),
         Mistake(
