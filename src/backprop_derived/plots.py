@@ -145,7 +145,9 @@ class Figure(_MplFigure):
 def draw_network(net: Network, input_names: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """The layers of ``net`` as columns of neurons, edges coloured and sized by their weight.
 
-    Blue edges are positive weights, red negative; the line width grows with ``|w_ij|``.
+    Blue edges are positive weights, red negative; the line width grows with ``|w_ij|`` (affinely,
+    from 0.4 to 3.0 points). Neuron ``k`` of layer ``l`` is labelled ``a_k^[l]``, so the layer is
+    never left to the reader.
     """
     sizes = net.sizes
     fig = Figure(figsize=(1.9 * len(sizes) + 1.5, 0.75 * max(sizes) + 1.2), layout="constrained")
@@ -169,8 +171,8 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
         act = "" if l == 0 else f"\n{net.layers[l - 1].activation.name}"
         ax.scatter(np.full(len(y_l), l), y_l, s=700, color="white", edgecolors="black", zorder=2)
         for k, y in enumerate(y_l, start=1):
-            label = f"$x_{k}$" if l == 0 else f"$a_{k}$"
-            ax.text(l, y, label, ha="center", va="center", fontsize=10, zorder=3)
+            label = f"$x_{k}$" if l == 0 else f"$a_{k}^{{[{l}]}}$"   # the layer on every node
+            ax.text(l, y, label, ha="center", va="center", fontsize=10 if l == 0 else 9, zorder=3)
         ax.text(l, y_l[-1] - 0.9, name + act, ha="center", va="top", fontsize=9)
     if input_names is not None:
         for y, label in zip(ys[0], input_names):
@@ -178,7 +180,7 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
     ax.set_xlim(-1.6 if input_names is not None else -0.5, len(sizes) - 0.5)
     ax.set_ylim(min(y[-1] for y in ys) - 1.8, max(y[0] for y in ys) + 0.6)
     ax.set_axis_off()
-    ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, width ~ |w|")
+    ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, wider for larger |w|")
     weights = np.concatenate([layer.W.ravel() for layer in net.layers])
     fig.caption = (
         f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (blue) and "
