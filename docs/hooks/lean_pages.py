@@ -1,7 +1,8 @@
 """MkDocs hook: pages that load fast and keep their place while images arrive.
 
-* ``on_files``: the generated chapter figures are compacted to a 256-colour palette PNG; the
-  notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
+* ``compact_png``: the chapter figures are compacted to a 256-colour palette PNG by the pre-build
+  step (docs/extensions/prebuild.py), which calls it for every figure it writes.
+* ``on_files``: the notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
   renders) get their downloads, generated at every build from the same source: the ``.py`` itself
   and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
   own folder, e.g. ``notebooks/iris/iris.ipynb``.
@@ -69,8 +70,6 @@ def notebook_downloads(src_uri: str, source: str) -> dict[str, str]:
 
 def on_files(files, config):
     for file in list(files):
-        if file.src_uri.startswith("figures/") and file.src_uri.endswith(".png") and file.generated_by:
-            file.content_bytes = compact_png(file.content_bytes)
         if fnmatch.fnmatch(file.src_uri, NOTEBOOKS):
             with open(file.abs_src_path, encoding="utf-8") as f:
                 source = f.read()
