@@ -111,3 +111,51 @@ def test_the_finished_page_has_the_math_html_the_hooks_alone_made(tmp_path):
     # What Material's search reads: no KaTeX output inside the excluded elements (it would stop
     # skipping at KaTeX's first inner end tag), the formula's text beside each.
     assert 'class="katex' not in indexed and indexed.count('<span class="math-search" hidden>') == 2
+
+
+postbuild = load_module("backprop_site_postbuild", DOCS / "extensions" / "postbuild.py")
+
+
+def _finished_site(tmp_path):
+    """A site as a generator without hooks leaves it: content through the extension, KaTeX's files."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(DOCS / "assets" / "katex" / "fonts", site / "assets" / "katex" / "fonts")
+    (site / "figures").mkdir()
+    (site / "figures" / "net.png").write_bytes(_figure_png_at(200))
+    content = _convert(FORMULAS, tmp_path) + '\n<p><img alt="A network" src="../figures/net.png"></p>'
+    (site / "cost").mkdir()
+    (site / "cost" / "index.html").write_text(
+        '<html><head><link rel="stylesheet" href="../assets/katex/katex.min.css"></head><body>'
+        f'<article class="md-content__inner md-typeset">{content}</article></body></html>',
+        encoding="utf-8",
+    )
+    return site
+
+
+def _figure_png_at(dpi: int) -> bytes:
+    return bp.plots.plot_confusion(bp.confusion_matrix([0, 1, 2], [0, 2, 2], 3)).png_bytes(dpi=dpi)
+
+
+def test_postbuild_finishes_a_site_built_without_hooks(tmp_path):
+    site = _finished_site(tmp_path)
+    before = {f.name: f.stat().st_size for f in (site / "assets" / "katex" / "fonts").iterdir()}
+    counts = postbuild.postbuild(site)
+    page = (site / "cost" / "index.html").read_text(encoding="utf-8")
+    assert counts == {"pages": 1, "pages changed": 1, "fonts cut": len(before)}
+    assert "math-search" not in page and "data-search-exclude" not in page and page.count('class="katex"') == 2
+    assert '<link rel="preload" href="../assets/katex/fonts/KaTeX_Main-Regular.woff2"' in page
+    width, height, _ = load_module("lean_pages", DOCS / "hooks" / "lean_pages.py").png_size(_figure_png_at(200))
+    assert f'width="{round(width / 2)}" height="{round(height / 2)}"' in page  # drawn for 2x screens
+    after = {f.name: f.stat().st_size for f in (site / "assets" / "katex" / "fonts").iterdir()}
+    assert all(after[name] < before[name] for name in before)
+    # A second pass (MkDocs' output has been through the same functions) changes no page.
+    assert postbuild.postbuild(site)["pages changed"] == 0
+    assert (site / "cost" / "index.html").read_text(encoding="utf-8") == page
+
+
+def test_page_url_is_the_url_the_page_is_served_at(tmp_path):
+    assert postbuild.page_url(tmp_path / "cost" / "index.html", tmp_path) == "cost/"
+    assert postbuild.page_url(tmp_path / "index.html", tmp_path) == ""
+    assert postbuild.page_url(tmp_path / "404.html", tmp_path) == "404.html"

@@ -180,7 +180,11 @@ def render_notebook_cells(output: str, where: str) -> str:
 def render_page(output: str, where: str) -> str:
     """``output`` (a whole page) with every formula replaced by KaTeX's HTML (and the search index's
     text of each formula, ``searchable_math``, taken out again)."""
-    output = render_notebook_cells(render_arithmatex(output, where), where)
+    return without_search_text(render_notebook_cells(render_arithmatex(output, where), where))
+
+
+def without_search_text(output: str) -> str:
+    """A finished page without the formulas' search text and ``data-search-exclude`` marks."""
     return _SEARCH_ONLY.sub("", output.replace(_EXCLUDED, 'class="arithmatex">'))
 
 
@@ -446,8 +450,8 @@ def preload_fonts(output: str) -> str:
     """
     css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"[^>]*>', output)
     faces = faces_used(output)
-    if css is None or not faces:
-        return output
+    if css is None or not faces or f'<link rel="preload" href="{css[1]}fonts/' in output:
+        return output  # no math, or preloaded already (a second pass, docs/extensions/postbuild.py)
     links = "".join(
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
         for font in font_files(faces)
@@ -507,6 +511,21 @@ def subset_fonts(source: Path, target: Path, chars: set[str]) -> dict[str, tuple
         subset.save_font(font, str(out), options)
         sizes[font_file.name] = (font_file.stat().st_size, out.stat().st_size)
     return sizes
+
+
+def site_characters(pages: list[str]) -> set[str]:
+    """``math_characters`` of every formula typeset on these finished pages, read back from the TeX
+    KaTeX keeps in each formula's MathML annotation (rendered again, from the engine's cache)."""
+    rendered = [
+        engine().render(html.unescape(tex), display='display="block"' in attributes)
+        for page in pages
+        for attributes, tex in _MATH_TEX.findall(page)
+    ]
+    return math_characters(rendered)
+
+
+# KaTeX's MathML: <math ... display="block"> for display math, the TeX in its annotation.
+_MATH_TEX = re.compile(r'<math\b([^>]*)>.*?<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 
 
 def on_post_build(config):

@@ -166,7 +166,7 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
-def _image_bytes(src: str, page_url: str) -> bytes | None:
+def _image_bytes(src: str, page_url: str, site: Path | None = None) -> bytes | None:
     if src.startswith("data:image/png;base64,"):
         return base64.b64decode(src.split(",", 1)[1])
     if ":" in src or src.startswith("/"):
@@ -175,14 +175,19 @@ def _image_bytes(src: str, page_url: str) -> bytes | None:
     dest = posixpath.normpath(
         posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/") else page_url, html.unescape(src))
     )
+    if site is not None:  # a finished site (docs/extensions/postbuild.py): the file itself
+        path = site / dest.lstrip("./")
+        return path.read_bytes() if dest.endswith(".png") and path.is_file() else None
     file = _files.get(dest.lstrip("./")) or _files.get(dest)
     if file is None or not dest.endswith(".png"):
         return _written.get(src)
     return file.content_bytes
 
 
-def size_images(output: str, page_url: str) -> str:
-    """Give every content image width, height, and lazy loading when it is below the first screen."""
+def size_images(output: str, page_url: str, site: Path | None = None) -> str:
+    """Give every content image width, height, and lazy loading when it is below the first screen.
+
+    The images are read from the build's files, or from the folder ``site`` when it is given."""
     start = output.find('<article class="md-content__inner')
     if start < 0:
         return output
@@ -192,11 +197,11 @@ def size_images(output: str, page_url: str) -> str:
         tag = match[0]
         src = _SRC.search(tag)
         if src and " width=" not in tag and " height=" not in tag:
-            data = _image_bytes(src[1], page_url)
+            data = _image_bytes(src[1], page_url, site)
             if data is not None:
                 width, height = display_size(data)
                 tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
-        if " loading=" not in tag:
+        if " loading=" not in tag and " decoding=" not in tag:  # not twice (postbuild after the hooks)
             text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[: match.start()]))
             # A figure comes twice, for the light and the dark scheme, and one of the two is hidden:
             # lazy, the hidden one is never fetched (the shown one on the first screen loads at once).
