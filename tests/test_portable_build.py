@@ -58,13 +58,13 @@ def test_the_extension_fills_alt_text_and_caption_from_the_png_files(tmp_path):
 
 
 def test_a_figure_missing_from_the_prebuild_output_stops_the_build(tmp_path):
-    with pytest.raises(Exception, match="figures/network.png is not a figure any hook draws"):
+    with pytest.raises(Exception, match=r"figures/network\.png is not a figure any hook draws"):
         fill.fill("![](figures/network.png)", tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["bench", "site", "engine"])
 def test_an_unknown_placeholder_key_stops_the_build(tmp_path, kind):
-    with pytest.raises(Exception, match="unknown .*value 'no_such_key'"):
+    with pytest.raises(Exception, match=r"unknown .*value 'no_such_key'"):
         fill.fill(f"Took <!-- {kind}:no_such_key --> on this machine.", tmp_path)
 
 

@@ -360,7 +360,8 @@ def on_page_markdown(markdown, page, config, files):
 
 # A formula the Markdown extension typeset, its search text after it (see typeset_content).
 _TYPESET_MATH = re.compile(
-    r'<(span|div) class="arithmatex" data-search-exclude>(<span class="katex.*?)</\1>(?=<span class="math-search" hidden>)',
+    r'<(span|div) class="arithmatex" data-search-exclude>(<span class="katex.*?)</\1>'
+    r'(?=<span class="math-search" hidden>)',
     re.S,
 )
 _ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
