@@ -163,3 +163,13 @@ def test_page_url_is_the_url_the_page_is_served_at(tmp_path):
     assert postbuild.page_url(tmp_path / "cost" / "index.html", tmp_path) == "cost/"
     assert postbuild.page_url(tmp_path / "index.html", tmp_path) == ""
     assert postbuild.page_url(tmp_path / "404.html", tmp_path) == "404.html"
+
+
+def test_a_figure_gives_the_same_bytes_however_often_it_is_written():
+    """A figure saved twice can differ by a pixel (its layout settles): the pre-build step draws each
+    file from a fresh copy, so an unchanged figure is never rewritten and mkdocs serve does not loop."""
+    import numpy as np
+
+    fig = bp.plots.plot_jacobian(np.diag([1.0, 0.0, 1.0]), "d a / d z", "output a_i", "input z_j")
+    first = prebuild._fresh(fig).png_bytes()
+    assert prebuild._fresh(fig).png_bytes() == first  # a serve rebuild writes the cached figure again

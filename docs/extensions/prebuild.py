@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+import pickle
 import struct
 import sys
 import zlib
@@ -67,6 +68,11 @@ def png_text(png: bytes) -> dict[str, str]:
     return dict(Image.open(io.BytesIO(png)).text)
 
 
+def _fresh(fig):
+    """A copy of the figure to save, so the cached figure itself is never drawn and stays as first made."""
+    return pickle.loads(pickle.dumps(fig))
+
+
 def figure_files() -> dict[str, bytes]:
     """Every generated figure's PNG files, light and dark, by file name under ``figures/``."""
     site_hooks, lean, bench = load("site_hooks"), load("lean_pages"), load("benchmark_page")
@@ -74,7 +80,11 @@ def figure_files() -> dict[str, bytes]:
     files = {}
     for name, fig in drawn.items():
         for file, dark in ((name, False), (site_hooks.dark_name(name), True)):
-            png = fig.png_bytes(dark=dark)
+            # A figure saved a second time can differ from its first save by a pixel (its layout
+            # settles), so each file is drawn from a fresh copy (as the dark variant always is): the
+            # same figure gives the same bytes in every build, and mkdocs serve does not rebuild
+            # forever on rewritten files.
+            png = _fresh(fig).png_bytes(dark=dark)
             if fig.caption:
                 png = with_text(png, "Caption", fig.caption)
             files[file] = lean.compact_png(png)  # keeps the text chunks
