@@ -1,4 +1,4 @@
-"""MkDocs hook: the Performance page is filled in from the committed benchmark results.
+"""The Performance page and "How this site is built" are filled in from the committed benchmark results.
 
 ``benchmarks/results/latest.json`` (written by ``python benchmarks/bench.py --out ...``) supplies
 the table, the machine description, every number quoted in the page's prose (placeholders of the
@@ -8,7 +8,11 @@ fails the build, so the page cannot quote a number the results do not hold.
 ``benchmarks/results/site_speed.json`` (written by ``python benchmarks/site_speed.py``, Lighthouse
 on every page and throttled loads) fills the page "How this site is built" (``site.md``) the same
 way, with ``<!-- site:KEY -->`` placeholders; its table is made by the same ``table()`` the script
-prints with.
+prints with. ``benchmarks/results/engine.json`` fills ``<!-- engine:KEY -->`` (docs/hooks/engine_benchmark.py).
+
+``fill_placeholders`` does all three; the Markdown extension ``docs/extensions/fill.py`` calls it on
+every page under either generator, and the figure is written by ``docs/extensions/prebuild.py``.
+No MkDocs event is involved any more.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
 SITE_RESULTS = RESULTS.with_name("site_speed.json")
@@ -178,16 +181,25 @@ def _fill(markdown: str, pattern: re.Pattern, found: dict[str, str], source: str
     return pattern.sub(fill, markdown)
 
 
-def on_files(files, config):
-    fig = figure(load())
-    files.append(File.generated(config, "figures/performance.png", content=fig.png_bytes()))
-    files.append(File.generated(config, "figures/performance-dark.png", content=fig.png_bytes(dark=True)))
-    return files
+def _engine_benchmark():
+    import importlib.util
+
+    path = Path(__file__).resolve().with_name("engine_benchmark.py")
+    spec = importlib.util.spec_from_file_location("backprop_site_engine_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def on_page_markdown(markdown, page, config, files):
-    if page.file.src_uri == SITE_PAGE:
-        return _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")
-    if page.file.src_uri != "performance.md":
-        return markdown
-    return _fill(markdown, PLACEHOLDER, values(load()), "benchmark")
+def fill_placeholders(markdown: str) -> str:
+    """``markdown`` with every ``<!-- bench:KEY -->``, ``<!-- site:KEY -->`` and ``<!-- engine:KEY -->``
+    replaced by its value; an unknown key raises ``PluginError`` naming it. A results file is read
+    only when the page quotes it."""
+    if PLACEHOLDER.search(markdown):
+        markdown = _fill(markdown, PLACEHOLDER, values(load()), "benchmark")
+    if SITE_PLACEHOLDER.search(markdown):
+        markdown = _fill(markdown, SITE_PLACEHOLDER, site_values(load_site()), "site-speed")
+    engine = _engine_benchmark()
+    if engine.PLACEHOLDER.search(markdown):
+        markdown = engine.fill(markdown, engine.values(engine.load()))
+    return markdown

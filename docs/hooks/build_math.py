@@ -31,6 +31,7 @@ A formula KaTeX cannot parse is logged as an error naming the page and the formu
 
 from __future__ import annotations
 
+import atexit
 import html
 import logging
 import re
@@ -42,7 +43,11 @@ KATEX_DIR = Path(__file__).resolve().parents[1] / "assets" / "katex"
 KATEX_JS = KATEX_DIR / "katex.min.js"
 
 # pymdownx.arithmatex, generic mode: <span class="arithmatex">\(..\)</span>, <div class="arithmatex">\[..\]</div>
-ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+# (marked data-search-exclude once its search text is beside it). Typeset math starts with KaTeX's
+# <span class="katex...">; the pattern then stops at its first </span> and the element is left alone.
+ARITHMATEX = re.compile(r'<(span|div) class="arithmatex"(?: data-search-exclude)?>(.*?)</\1>', re.S)
+_TYPESET = '<span class="katex'
+_EXCLUDED = 'class="arithmatex" data-search-exclude>'
 # A notebook Markdown cell as nbconvert writes it; its content holds no nested <div>.
 NOTEBOOK_CELL = re.compile(r'(<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>]*>)(.*?)(</div>)', re.S)
 # Inside a cell: leave tags, code and preformatted text alone; typeset $$..$$ and $..$ in the rest.
@@ -92,6 +97,9 @@ def engine() -> KaTeX:
     global _katex
     if _katex is None:
         _katex = KaTeX()
+        # A generator that runs no hooks (Zensical) never calls close_engine(): close it at exit, or
+        # the open V8 context keeps the process alive.
+        atexit.register(close_engine)
     return _katex
 
 
@@ -120,12 +128,38 @@ def _typeset(tex: str, display: bool, where: str) -> str:
 
 
 def render_arithmatex(output: str, where: str) -> str:
+    """Each arithmatex element still holding TeX, typeset (those already typeset are left alone)."""
+
     def one(match: re.Match) -> str:
+        if match[2].lstrip().startswith(_TYPESET):
+            return match[0]
         tag = match[1]
         tex, display = strip_delimiters(html.unescape(match[2]))
         return f'<{tag} class="arithmatex">{_typeset(tex, display and tag == "div", where)}</{tag}>'
 
     return ARITHMATEX.sub(one, output)
+
+
+def typeset_content(content: str, where: str) -> str:
+    """A page's content HTML with every formula typeset, each followed by its search text.
+
+    What the Markdown extension (docs/extensions/fill.py) does to every page under either
+    generator: the element keeps ``data-search-exclude`` and is followed by the hidden span of
+    ``searchable_math``, so a search index made from the content takes the formula's readable text
+    instead of KaTeX's output; ``render_page`` removes both from the finished page.
+    """
+
+    def one(match: re.Match) -> str:
+        if match[2].lstrip().startswith(_TYPESET):
+            return match[0]
+        tag = match[1]
+        tex, display = strip_delimiters(html.unescape(match[2]))
+        return (
+            f"<{tag} {_EXCLUDED}{_typeset(tex, display and tag == 'div', where)}</{tag}>"
+            f'<span class="math-search" hidden>{html.escape(search_text(tex))}</span>'
+        )
+
+    return ARITHMATEX.sub(one, content)
 
 
 def render_dollars(text: str, where: str) -> str:
@@ -146,8 +180,12 @@ def render_notebook_cells(output: str, where: str) -> str:
 def render_page(output: str, where: str) -> str:
     """``output`` (a whole page) with every formula replaced by KaTeX's HTML (and the search index's
     text of each formula, ``searchable_math``, taken out again)."""
-    output = _SEARCH_ONLY.sub("", output.replace('class="arithmatex" data-search-exclude>', 'class="arithmatex">'))
-    return render_notebook_cells(render_arithmatex(output, where), where)
+    return without_search_text(render_notebook_cells(render_arithmatex(output, where), where))
+
+
+def without_search_text(output: str) -> str:
+    """A finished page without the formulas' search text and ``data-search-exclude`` marks."""
+    return _SEARCH_ONLY.sub("", output.replace(_EXCLUDED, 'class="arithmatex">'))
 
 
 # --- search: formulas as readable text
@@ -287,15 +325,21 @@ def searchable_math(html_text: str) -> str:
     """
 
     def one(match: re.Match) -> str:
+        if match[0].startswith(f"<{match[1]} {_EXCLUDED}"):
+            return match[0]  # typeset by the Markdown extension, its search text already beside it
         tex, _ = strip_delimiters(html.unescape(match[2]))
-        text = tex_to_text(tex)
-        words = " ".join([text, *search_aliases(text)])
         return (
-            f'<{match[1]} class="arithmatex" data-search-exclude>{match[2]}</{match[1]}>'
-            f'<span class="math-search" hidden>{html.escape(words)}</span>'
+            f"<{match[1]} {_EXCLUDED}{match[2]}</{match[1]}>"
+            f'<span class="math-search" hidden>{html.escape(search_text(tex))}</span>'
         )
 
     return ARITHMATEX.sub(one, html_text)
+
+
+def search_text(tex: str) -> str:
+    """What the search index gets for a formula: its readable text and the short forms of its derivatives."""
+    text = tex_to_text(tex)
+    return " ".join([text, *search_aliases(text)])
 
 
 _SEARCH_ONLY = re.compile(r'<span class="math-search" hidden>[^<]*</span>')
@@ -314,8 +358,36 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+# A formula the Markdown extension typeset, its search text after it (see typeset_content).
+_TYPESET_MATH = re.compile(
+    r'<(span|div) class="arithmatex" data-search-exclude>(<span class="katex.*?)</\1>'
+    r'(?=<span class="math-search" hidden>)',
+    re.S,
+)
+_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+
+
+def untypeset(html_text: str) -> str:
+    """Each formula typeset by ``typeset_content`` given back its TeX, as arithmatex wrote it.
+
+    Material's search plugin skips an element marked ``data-search-exclude`` only up to the first
+    end tag of its kind inside it, so the text of KaTeX's nested spans would reach the index. MkDocs
+    therefore indexes the TeX (skipped) beside its readable text, and ``on_post_page`` typesets it
+    again: the same KaTeX output, from the engine's cache.
+    """
+
+    def one(match: re.Match) -> str:
+        tex = _ANNOTATION.search(match[2])
+        if tex is None:  # KaTeX's error message, not a formula
+            return match[0]
+        left, right = (r"\[", r"\]") if match[1] == "div" else (r"\(", r"\)")
+        return f"<{match[1]} {_EXCLUDED}{left}{tex[1]}{right}</{match[1]}>"
+
+    return _TYPESET_MATH.sub(one, html_text)
+
+
 def on_page_content(html_text, page, config, files):
-    return searchable_math(html_text)
+    return searchable_math(untypeset(html_text))
 
 
 # --- fonts: preload the ones a page's math uses
@@ -379,8 +451,8 @@ def preload_fonts(output: str) -> str:
     """
     css = re.search(r'<link rel="stylesheet" href="([^"]*)katex\.min\.css"[^>]*>', output)
     faces = faces_used(output)
-    if css is None or not faces:
-        return output
+    if css is None or not faces or f'<link rel="preload" href="{css[1]}fonts/' in output:
+        return output  # no math, or preloaded already (a second pass, docs/extensions/postbuild.py)
     links = "".join(
         f'<link rel="preload" href="{css[1]}{font}" as="font" type="font/woff2" crossorigin>'
         for font in font_files(faces)
@@ -440,6 +512,21 @@ def subset_fonts(source: Path, target: Path, chars: set[str]) -> dict[str, tuple
         subset.save_font(font, str(out), options)
         sizes[font_file.name] = (font_file.stat().st_size, out.stat().st_size)
     return sizes
+
+
+def site_characters(pages: list[str]) -> set[str]:
+    """``math_characters`` of every formula typeset on these finished pages, read back from the TeX
+    KaTeX keeps in each formula's MathML annotation (rendered again, from the engine's cache)."""
+    rendered = [
+        engine().render(html.unescape(tex), display='display="block"' in attributes)
+        for page in pages
+        for attributes, tex in _MATH_TEX.findall(page)
+    ]
+    return math_characters(rendered)
+
+
+# KaTeX's MathML: <math ... display="block"> for display math, the TeX in its annotation.
+_MATH_TEX = re.compile(r'<math\b([^>]*)>.*?<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 
 
 def on_post_build(config):

@@ -1,8 +1,8 @@
-"""MkDocs hook: the Performance page's section on the autodiff engine, filled from its benchmark.
+"""The Performance page's section on the autodiff engine, filled from its benchmark.
 
 ``benchmarks/results/engine.json`` (written by ``python benchmarks/engine.py --out ...``) supplies
 every number of that section, through placeholders of the form ``<!-- engine:KEY -->``; an unknown
-key fails the build, naming it.
+key fails the build, naming it. ``benchmark_page.fill_placeholders`` calls ``fill`` for every page.
 """
 
 from __future__ import annotations
@@ -38,13 +38,7 @@ def values(results: dict) -> dict[str, str]:
 def fill(markdown: str, found: dict[str, str]) -> str:
     def one(match: re.Match) -> str:
         if match[1] not in found:
-            raise PluginError(f"performance.md quotes unknown engine value {match[1]!r}; known: {sorted(found)}")
+            raise PluginError(f"a page quotes unknown engine value {match[1]!r}; known: {sorted(found)}")
         return found[match[1]]
 
     return PLACEHOLDER.sub(one, markdown)
-
-
-def on_page_markdown(markdown, page, config, files):
-    if page.file.src_uri != "performance.md":
-        return markdown
-    return fill(markdown, values(load()))

@@ -1,7 +1,8 @@
 """MkDocs hook: pages that load fast and keep their place while images arrive.
 
-* ``on_files``: the generated chapter figures are compacted to a 256-colour palette PNG; the
-  notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
+* ``compact_png``: the chapter figures are compacted to a 256-colour palette PNG by the pre-build
+  step (docs/extensions/prebuild.py), which calls it for every figure it writes.
+* ``on_files``: the notebook pages (jupytext percent-format ``.py`` files that mkdocs-jupyter
   renders) get their downloads, generated at every build from the same source: the ``.py`` itself
   and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
   own folder, e.g. ``notebooks/iris/iris.ipynb``.
@@ -69,8 +70,6 @@ def notebook_downloads(src_uri: str, source: str) -> dict[str, str]:
 
 def on_files(files, config):
     for file in list(files):
-        if file.src_uri.startswith("figures/") and file.src_uri.endswith(".png") and file.generated_by:
-            file.content_bytes = compact_png(file.content_bytes)
         if fnmatch.fnmatch(file.src_uri, NOTEBOOKS):
             with open(file.abs_src_path, encoding="utf-8") as f:
                 source = f.read()
@@ -167,7 +166,7 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
-def _image_bytes(src: str, page_url: str) -> bytes | None:
+def _image_bytes(src: str, page_url: str, site: Path | None = None) -> bytes | None:
     if src.startswith("data:image/png;base64,"):
         return base64.b64decode(src.split(",", 1)[1])
     if ":" in src or src.startswith("/"):
@@ -176,14 +175,19 @@ def _image_bytes(src: str, page_url: str) -> bytes | None:
     dest = posixpath.normpath(
         posixpath.join(posixpath.dirname(page_url) if not page_url.endswith("/") else page_url, html.unescape(src))
     )
+    if site is not None:  # a finished site (docs/extensions/postbuild.py): the file itself
+        path = site / dest.lstrip("./")
+        return path.read_bytes() if dest.endswith(".png") and path.is_file() else None
     file = _files.get(dest.lstrip("./")) or _files.get(dest)
     if file is None or not dest.endswith(".png"):
         return _written.get(src)
     return file.content_bytes
 
 
-def size_images(output: str, page_url: str) -> str:
-    """Give every content image width, height, and lazy loading when it is below the first screen."""
+def size_images(output: str, page_url: str, site: Path | None = None) -> str:
+    """Give every content image width, height, and lazy loading when it is below the first screen.
+
+    The images are read from the build's files, or from the folder ``site`` when it is given."""
     start = output.find('<article class="md-content__inner')
     if start < 0:
         return output
@@ -193,11 +197,11 @@ def size_images(output: str, page_url: str) -> str:
         tag = match[0]
         src = _SRC.search(tag)
         if src and " width=" not in tag and " height=" not in tag:
-            data = _image_bytes(src[1], page_url)
+            data = _image_bytes(src[1], page_url, site)
             if data is not None:
                 width, height = display_size(data)
                 tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
-        if " loading=" not in tag:
+        if " loading=" not in tag and " decoding=" not in tag:  # not twice (postbuild after the hooks)
             text_before = len(re.sub(r"<[^>]+>|data:[^\"]+", "", body[: match.start()]))
             # A figure comes twice, for the light and the dark scheme, and one of the two is hidden:
             # lazy, the hidden one is never fetched (the shown one on the first screen loads at once).

@@ -1,16 +1,18 @@
-"""MkDocs hooks for this site.
+"""MkDocs hooks for this site, and the rules of its figures.
 
-* ``on_files``: the chapter figures are drawn by ``backprop_derived.plots`` from real objects at every
-  build and added to the site as generated files (nothing is written into docs/), each for 2x
-  screens and twice: ``name.png`` on white and ``name-dark.png`` for the dark scheme.
-* ``on_page_markdown``: a page shows a figure as ``![](figures/<name>.png)`` with an **empty** alt;
+* ``figures()``: the chapter figures, drawn by ``backprop_derived.plots`` from real objects. The
+  pre-build step ``docs/extensions/prebuild.py`` writes them into ``docs/figures/`` (git-ignored),
+  each for 2x screens and twice: ``name.png`` on white and ``name-dark.png`` for the dark scheme;
+  ``on_pre_build`` runs the same step, so ``mkdocs build`` and ``mkdocs serve`` stay current.
+* ``fill_figures``: a page shows a figure as ``![](figures/<name>.png)`` with an **empty** alt;
   the build shows the light and the dark variant (Material's ``#only-light`` and ``#only-dark``),
   each a link to itself at full size, and fills the alt in with the figure's ``alt_text``, which
   ``backprop_derived.plots`` writes from the arrays it draws. Inside the figure's ``<figure>``
   block, ``{{ caption }}`` becomes the figure's ``caption``, a sentence of facts read from the
   same data. So neither can disagree with the data. A hand-written alt on a generated figure, an
   image of a figure no hook draws, or a ``{{ caption }}`` outside a figure block fails the build
-  with an error naming page and figure.
+  with an error naming page and figure. The Markdown extension ``docs/extensions/fill.py`` applies
+  it under any generator, with the alt text and caption read from the PNG files.
 * ``on_post_page``: names Material's search dialog for screen readers; and nbconvert's template
   puts a MathJax loader and a Mermaid loader (both from a CDN) on notebook pages. The site
   renders notebook math with its own KaTeX and has no diagrams, so both are removed and no page
@@ -27,11 +29,12 @@ import base64
 import html
 import io
 import re
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
 from PIL import Image
 
 #: The flower the chapters follow (a virginica), and the network they use.
@@ -232,12 +235,21 @@ def dark_name(name: str) -> str:
     return f"{stem}-dark{dot}{ext}"
 
 
-def on_files(files, config):
-    # Each figure twice, for 2x screens: on white, and recoloured for the dark scheme.
-    for name, fig in figures().items():
-        files.append(File.generated(config, f"figures/{name}", content=fig.png_bytes()))
-        files.append(File.generated(config, f"figures/{dark_name(name)}", content=fig.png_bytes(dark=True)))
-    return files
+def _prebuild():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "extensions" / "prebuild.py"
+    spec = importlib.util.spec_from_file_location("backprop_site_prebuild", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def on_pre_build(config):
+    # The pre-build step itself (docs/extensions/prebuild.py), into this build's docs folder: a file
+    # already up to date is not rewritten, so mkdocs serve does not rebuild for nothing.
+    prebuild = _prebuild()
+    prebuild.write_figures(Path(config.docs_dir) / "figures")
 
 
 _MATHJAX = re.compile(
@@ -269,15 +281,21 @@ def _markdown_alt(text: str) -> str:
     return " ".join(text.replace("[", "(").replace("]", ")").split())
 
 
-def fill_figures(markdown: str, page: str) -> str:
-    """Fill every generated figure's empty alt, and each ``{{ caption }}``, from the figure's data."""
-    drawn = figures()
+def fill_figures(markdown: str, page: str, described: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """Fill every generated figure's empty alt, and each ``{{ caption }}``, from the figure's data.
+
+    ``described`` maps each figure's file name to its (alt text, caption); by default they are
+    taken from the figures drawn by ``figures()``, and the Markdown extension passes the ones it
+    reads from the PNG files.
+    """
+    if described is None:
+        described = {name: (fig.alt_text, fig.caption) for name, fig in figures().items()}
 
     def alt(match: re.Match) -> str:
         name = match["name"]
         if name in OTHER_HOOKS:
             return match[0]
-        if name not in drawn:
+        if name not in described:
             raise PluginError(f"{page}: image figures/{name} is not a figure any hook draws (see figures())")
         if match["alt"].strip():
             raise PluginError(
@@ -286,7 +304,7 @@ def fill_figures(markdown: str, page: str) -> str:
             )
         # Material shows #only-light in the light scheme and #only-dark in the dark one; a tap or a
         # click opens the figure at full size (a wide one is small on a phone).
-        alt, path = _markdown_alt(drawn[name].alt_text), f"{match['up']}figures/"
+        alt, path = _markdown_alt(described[name][0]), f"{match['up']}figures/"
         return "".join(
             f"[![{alt}]({path}{file}#only-{scheme})]({path}{file})"
             for file, scheme in ((name, "light"), (dark_name(name), "dark"))
@@ -297,21 +315,17 @@ def fill_figures(markdown: str, page: str) -> str:
         if _CAPTION not in text:
             return text
         names = {m["name"] for m in _IMAGE.finditer(text)} - OTHER_HOOKS
-        if len(names) != 1 or next(iter(names)) not in drawn or not drawn[next(iter(names))].caption:
+        if len(names) != 1 or next(iter(names)) not in described or not described[next(iter(names))][1]:
             raise PluginError(
                 f"{page}: {{{{ caption }}}} needs exactly one generated figure with a caption "
                 f"in its <figure> block; found {sorted(names)}"
             )
-        return text.replace(_CAPTION, html.escape(drawn[names.pop()].caption))
+        return text.replace(_CAPTION, html.escape(described[names.pop()][1]))
 
     markdown = _IMAGE.sub(alt, _FIGURE.sub(caption, markdown))
     if _CAPTION in markdown:
         raise PluginError(f"{page}: {{{{ caption }}}} outside a <figure> block")
     return markdown
-
-
-def on_page_markdown(markdown, page, config, files):
-    return fill_figures(markdown, page.file.src_uri)
 
 
 def _describe(match: re.Match) -> str:
