@@ -115,14 +115,14 @@ def figure(results: dict):
     ax.bar(-0.6, loop, width=0.4, label="one weight at a time (gradients only)", color="#9e9e9e")
     ax.set_yscale("log")
     ax.set_xticks(list(x), names)
-    ax.set_ylabel("median time per training step (ms, log scale)")
-    ax.set_title("One training step, float64: forward, backward, SGD update")
+    ax.set_ylabel("median time (ms, log scale)")
+    ax.set_title("float64: one training step (forward, backward, SGD update); grey: gradients only")
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.legend()
     fig.alt_text = (
-        "Bar chart, log scale, of the median time of one training step: "
+        "Bar chart, log scale, of median times in milliseconds, one training step per network: "
         + "; ".join(f"{n}: backprop {o:.3g} ms, PyTorch {t:.3g} ms" for n, o, t in zip(names, ours, theirs))
-        + f"; the per-weight loop on iris takes {loop:.3g} ms"
+        + f"; the iris gradients alone, one weight at a time, take {loop:.3g} ms"
     )
     return fig
 
