@@ -4,6 +4,7 @@ behind the Performance page are complete. Timings are never asserted here: see b
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -73,7 +74,7 @@ def test_torch_model_holds_the_same_weights():
 class _Counted(float):
     """A float that counts the multiplications and divisions it takes part in."""
 
-    counts = {"mul": 0, "div": 0}
+    counts: ClassVar[dict[str, int]] = {"mul": 0, "div": 0}
 
     def _op(self, other, op, kind=None):
         if kind:
@@ -134,7 +135,9 @@ def test_per_weight_loop_does_the_operations_the_page_counts(monkeypatch):
     monkeypatch.setattr(bench, "math", CountedMath)
     monkeypatch.setattr(_Counted, "counts", {"mul": 0, "div": 0})
     slow = bench.per_weight_gradients(CountedNet(net), counted(X), counted(bp.one_hot(y, 3)))
-    np.testing.assert_allclose(np.asarray(slow[0][0], dtype=float), net.gradients(X, bp.one_hot(y, 3))[0][0], rtol=1e-10)
+    np.testing.assert_allclose(
+        np.asarray(slow[0][0], dtype=float), net.gradients(X, bp.one_hot(y, 3))[0][0], rtol=1e-10
+    )
     forward_mults, forward_divs = 150 * (5 * 4 + 3 * 5), 150 * 3  # Z_1 and Z_2; the softmax's a_k = e_k / s
     backward = {"mul": _Counted.counts["mul"] - forward_mults, "div": _Counted.counts["div"] - forward_divs}
     assert backward == {"mul": 36_450, "div": 13_950}, backward

@@ -121,10 +121,11 @@ history = bp.train(
 # flower as training keeps shifting the boundaries: from epoch 100 on it takes only the values of
 # 43, 44 and 45 flowers right. Early on it was higher: all 45 test flowers were right at epochs
 # 25 and 50, while the training cost was still falling fast. That is a wobble of a flower or two, not a
-# better network: the test cost, the smooth measure that accuracy rounds into whole flowers, was
+# better network: the test cost, a smooth measure where accuracy counts whole flowers, was
 # 0.1369 at epoch 25 and 0.0657 at epoch 200, so the network of epoch 200 fits the test flowers
-# better although it names one or two fewer of them right. That is also why a test curve is not a stopping rule: stopping where the test set
-# scores best lets the test set choose the network, and its score is then no longer a fair
+# better although it names two fewer of them right. That is also why a test curve is not
+# a stopping rule: stopping where the test set scores best lets the test set choose the network,
+# and its score is then no longer a fair
 # estimate (a separate validation set picks the epoch). The assertions below check these numbers
 # against the recorded history.
 

@@ -886,9 +886,7 @@ CONTROL_CHARACTERS = {"\r": "\\r", "\t": "\\t", "\f": "\\f", "\v": "\\v", "\b": 
 #: ``\rVert`` -> "Vert", ``\right`` -> "ight", ``\rho`` -> "ho", ``\rangle`` -> "angle",
 #: ``\nabla`` -> "abla", ``\neq`` -> "eq", ``\newline`` -> "ewline". KaTeX typesets the rest as
 #: letters in italics, so the build sees no error.
-EATEN_ESCAPE = re.compile(
-    r"^\s*(Vert|vert|ight\w*|ho|angle|floor|ceil|brace|brack|abla|eq|eg|ewline|otin)(?![A-Za-z])"
-)
+EATEN_ESCAPE = re.compile(r"^\s*(Vert|vert|ight\w*|ho|angle|floor|ceil|brace|brack|abla|eq|eg|ewline|otin)(?![A-Za-z])")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 
 
