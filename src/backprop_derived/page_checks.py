@@ -1,6 +1,6 @@
 """The rules that keep the site's pages honest, written once for the build and for the test suite.
 
-A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Three rules are
+A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Four rules are
 checked here, on the Markdown text alone, so any generator (and ``pytest``) can apply them:
 
 * **Equations linked to their checks.** A displayed equation that the page says is checked carries
@@ -15,6 +15,9 @@ checked here, on the Markdown text alone, so any generator (and ``pytest``) can 
 * **Prose numbers backed where they stand.** A number written in a paragraph appears, to the
   digits written, in the nearest python block before or after it in the same section (its code or
   its expected output); ``prose_number_problems`` says which kinds of number are exempt.
+* **TeX keeps its backslashes.** No literal control character, and no line inside a formula that
+  starts with what a Python string leaves of ``\\rVert``, ``\\right``, ``\\rho`` or ``\\nabla``
+  (``text_escape_problems``, which reads notebooks too).
 
 ``python -m backprop_derived.page_checks docs`` lists every problem and the pages with no tagged
 equation yet. The Markdown extension ``backprop_derived.equation_links`` applies the first rule
