@@ -4,6 +4,7 @@ behind the Performance page are complete. Timings are never asserted here: see b
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -68,3 +69,77 @@ def test_torch_model_holds_the_same_weights():
     model = bench.torch_model(net)
     np.testing.assert_array_equal(model[0].weight.detach().numpy(), net.layer(1).W)
     np.testing.assert_array_equal(model[2].bias.detach().numpy(), net.layer(2).b)
+
+
+class _Counted(float):
+    """A float that counts the multiplications and divisions it takes part in."""
+
+    counts: ClassVar[dict[str, int]] = {"mul": 0, "div": 0}
+
+    def _op(self, other, op, kind=None):
+        if kind:
+            _Counted.counts[kind] += 1
+        return _Counted(op(float(self), float(other)))
+
+    def __mul__(self, other):
+        return self._op(other, lambda a, b: a * b, "mul")
+
+    def __rmul__(self, other):
+        return self._op(other, lambda a, b: b * a, "mul")
+
+    def __truediv__(self, other):
+        return self._op(other, lambda a, b: a / b, "div")
+
+    def __rtruediv__(self, other):
+        return self._op(other, lambda a, b: b / a, "div")
+
+    def __add__(self, other):
+        return self._op(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._op(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._op(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._op(other, lambda a, b: b - a)
+
+
+def test_per_weight_loop_does_the_operations_the_page_counts(monkeypatch):
+    """The performance page counts the loop's operations from its nesting; here they are counted
+    as the loop runs them, every float of the computation wrapped in a counting float."""
+
+    def counted(a):
+        return np.array([_Counted(v) for v in np.asarray(a, dtype=float).ravel()], dtype=object).reshape(np.shape(a))
+
+    class Params:
+        def __init__(self, layer):
+            self.W, self.b = counted(layer.W), counted(layer.b)
+
+    class CountedNet:
+        def __init__(self, net):
+            self.params = [Params(layer) for layer in net.layers]
+
+        def layer(self, l):
+            return self.params[l - 1]
+
+    class CountedMath:
+        @staticmethod
+        def exp(v):
+            return _Counted(np.exp(float(v)))
+
+    X, y = bp.load_iris()
+    X = bp.standardize(X)
+    net = bp.Network([4, 5, 3], seed=0)
+    monkeypatch.setattr(bench, "math", CountedMath)
+    monkeypatch.setattr(_Counted, "counts", {"mul": 0, "div": 0})
+    slow = bench.per_weight_gradients(CountedNet(net), counted(X), counted(bp.one_hot(y, 3)))
+    np.testing.assert_allclose(
+        np.asarray(slow[0][0], dtype=float), net.gradients(X, bp.one_hot(y, 3))[0][0], rtol=1e-10
+    )
+    forward_mults, forward_divs = 150 * (5 * 4 + 3 * 5), 150 * 3  # Z_1 and Z_2; the softmax's a_k = e_k / s
+    backward = {"mul": _Counted.counts["mul"] - forward_mults, "div": _Counted.counts["div"] - forward_divs}
+    assert backward == {"mul": 36_450, "div": 13_950}, backward
+    page_text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    assert "per-weight loop: 36,450 multiplications, 13,950 divisions" in page_text

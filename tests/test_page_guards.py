@@ -72,6 +72,20 @@ def test_tolerances_are_no_looser_than_the_sites(page: pc.Page) -> None:
     )
 
 
+NOTEBOOKS = sorted(path for path in DOCS.rglob("*.py") if "# %%" in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
+def test_tex_keeps_its_backslashes(page: pc.Page) -> None:
+    _fail(pc.tex_escape_problems(page))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_tex_keeps_its_backslashes(notebook: Path) -> None:
+    assert NOTEBOOKS, "no notebook found under docs/"
+    _fail(pc.text_escape_problems(notebook.read_text(encoding="utf-8"), notebook.relative_to(DOCS).as_posix()))
+
+
 def _known() -> set[tuple[str, str]]:
     known = set()
     for line in KNOWN_UNBACKED.read_text(encoding="utf-8").splitlines():

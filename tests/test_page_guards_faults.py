@@ -371,3 +371,39 @@ def test_the_careless_edits_of_issue_24_are_caught(edit: str) -> None:
     after = change(before)
     new = set(_all_problems(name, after)) - set(_all_problems(name, before))
     assert new, f"the edit '{edit}' on {name} is not caught"
+
+
+# A formula written from a Python string that is not raw: "\\r" became a line break (issue of the
+# slips page, where \\rVert showed as "Vert" in italics), "\\t" a tab, "\\f" a form feed.
+ESCAPED = "The error $\\lVert g - n \\rVert / (\\lVert g \\rVert + \\lVert n \\rVert)$ is 1.\n"
+
+
+def test_tex_with_its_backslashes_passes() -> None:
+    assert pc.text_escape_problems(ESCAPED, "planted.md") == []
+    assert pc.tex_escape_problems(pc.parse_page(ESCAPED, "planted.md")) == []
+
+
+@pytest.mark.parametrize(
+    ("eaten", "where"),
+    [
+        (ESCAPED.replace("\\rVert", "\rVert"), "control character (\\r)"),
+        (ESCAPED.replace("\\rVert", "\nVert"), "line starts inside a formula"),
+        ("$$\nf(x) = \\left( x \night)\n$$\n", "line starts inside a formula"),
+        ("Its density is $\\rho$ and $p(\\theta \\mid x) \\propto \n\nho$.\n", None),
+        ("The angle $\theta$.\n", "control character (\\t)"),
+        ("A ratio $\frac{1}{2}$.\n", "control character (\\f)"),
+        ("The loss $\\lVert r \rVert$.\n", "control character (\\r)"),
+    ],
+)
+def test_tex_that_lost_a_backslash_fails(eaten: str, where: str | None) -> None:
+    found = [str(p) for p in pc.text_escape_problems(eaten, "planted.md")]
+    if where is None:  # a paragraph break ends inline math: no formula is open on the next line
+        assert found == []
+    else:
+        assert found and all(where in f for f in found), found
+        assert [str(p) for p in pc.tex_escape_problems(pc.parse_page(eaten, "planted.md"))] == found
+
+
+def test_notebook_markdown_cells_are_read_too() -> None:
+    cell = "# %% [markdown]\n# The error $\\lVert g \n# Vert$ is 1.\n"
+    assert [p.line for p in pc.text_escape_problems(cell, "notebooks/planted.py")] == [3]

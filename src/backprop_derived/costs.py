@@ -14,7 +14,9 @@
 A cost owns its pairing rule: ``outputs`` names the output activations it is valid with (``None``
 for any). A cost that pairs with one output activation also owns the fused path from the logits:
 ``value_from_logits(z, Y)``, and ``output_delta(A, Y) = (a_L - y) / m``, which is what
-``dC/da_L (d a_L / d z_L)`` collapses to for both cross-entropies.
+``dC/da_L (d a_L / d z_L)`` collapses to for both cross-entropies when the targets are of the kind
+each accepts (and checks): for cross-entropy each row of ``Y`` a probability distribution, for
+binary cross-entropy each entry of ``Y`` in [0, 1].
 """
 
 from __future__ import annotations

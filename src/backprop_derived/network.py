@@ -51,6 +51,17 @@ class Network:
     -----
     ``layers[0]`` is layer 1 of the text (the first hidden layer); ``layer(l)`` takes the text's
     index ``l`` directly, so ``net.layer(net.L)`` is the output layer.
+
+    The output layer's ``delta_L = dC/dz_L`` is ``(a_L - y) / m`` (the fused shortcut,
+    ``uses_fused_output``) under these conditions, which the cost enforces on ``y``:
+
+    * softmax with cross-entropy: each row of ``y`` a probability distribution (entries in [0, 1]
+      summing to 1: one-hot or label-smoothed);
+    * sigmoid with binary cross-entropy: each entry of ``y`` in [0, 1].
+
+    Identity with squared error gives the same ``(a_L - y) / m`` through the general product
+    ``dC/da_L (d a_L / d z_L)``; sigmoid with squared error does not (it keeps the factor
+    ``a_L (1 - a_L)``).
     """
 
     def __init__(
@@ -105,7 +116,8 @@ class Network:
     @property
     def uses_fused_output(self) -> bool:
         """True when the cost has a fused shortcut from the output logits (softmax + cross-entropy,
-        sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``."""
+        sigmoid + binary cross-entropy): the cost comes from ``z_L`` and ``delta_L = (a_L - y) / m``,
+        for targets ``y`` of the kind the cost accepts (see the class Notes)."""
         return self.cost_function.fused
 
     def forward(self, X: ArrayLike) -> np.ndarray:

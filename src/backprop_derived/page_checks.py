@@ -1,6 +1,6 @@
 """The rules that keep the site's pages honest, written once for the build and for the test suite.
 
-A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Three rules are
+A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Four rules are
 checked here, on the Markdown text alone, so any generator (and ``pytest``) can apply them:
 
 * **Equations linked to their checks.** A displayed equation that the page says is checked carries
@@ -15,6 +15,9 @@ checked here, on the Markdown text alone, so any generator (and ``pytest``) can 
 * **Prose numbers backed where they stand.** A number written in a paragraph appears, to the
   digits written, in the nearest python block before or after it in the same section (its code or
   its expected output); ``prose_number_problems`` says which kinds of number are exempt.
+* **TeX keeps its backslashes.** No literal control character, and no line inside a formula that
+  starts with what a Python string leaves of ``\\rVert``, ``\\right``, ``\\rho`` or ``\\nabla``
+  (``text_escape_problems``, which reads notebooks too).
 
 ``python -m backprop_derived.page_checks docs`` lists every problem and the pages with no tagged
 equation yet. The Markdown extension ``backprop_derived.equation_links`` applies the first rule
@@ -40,6 +43,8 @@ __all__ = [
     "check_problems",
     "parse_page",
     "prose_number_problems",
+    "tex_escape_problems",
+    "text_escape_problems",
     "tolerance_problems",
 ]
 
@@ -164,6 +169,7 @@ class Page:
     equations: list[Equation]
     sections: list[int]  # the 1-based line of each section's heading (0 for the text before the first)
     prose: list[tuple[int, int, str]]  # (line, section, text) outside code and display math
+    raw: str = ""  # the text as read, before it is cut into lines (control characters included)
 
     @property
     def python_blocks(self) -> list[Block]:
@@ -239,7 +245,7 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         elif stripped:
             prose.append((i + 1, len(sections) - 1, line))
         i += 1
-    return Page(name, lines, title, blocks, equations, sections, prose)
+    return Page(name, lines, title, blocks, equations, sections, prose, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -872,6 +878,82 @@ def prose_number_problems(page: Page) -> list[Problem]:
 
 
 # ---------------------------------------------------------------------------------------------
+# TeX whose backslash a Python string ate.
+# ---------------------------------------------------------------------------------------------
+
+#: Control characters a page never holds on purpose: each is what "\r", "\t", "\f", "\v", "\b" or
+#: "\a" becomes when TeX such as ``\rVert``, ``\theta``, ``\frac``, ``\vec``, ``\beta`` or
+#: ``\alpha`` is written from a Python string that is not raw.
+CONTROL_CHARACTERS = {"\r": "\\r", "\t": "\\t", "\f": "\\f", "\v": "\\v", "\b": "\\b", "\a": "\\a"}
+#: What is left of a TeX command after "\r" or "\n" became a line break inside a formula:
+#: ``\rVert`` -> "Vert", ``\right`` -> "ight", ``\rho`` -> "ho", ``\rangle`` -> "angle",
+#: ``\nabla`` -> "abla", ``\neq`` -> "eq", ``\newline`` -> "ewline". KaTeX typesets the rest as
+#: letters in italics, so the build sees no error.
+EATEN_ESCAPE = re.compile(r"^\s*(Vert|vert|ight\w*|ho|angle|floor|ceil|brace|brack|abla|eq|eg|ewline|otin)(?![A-Za-z])")
+_INLINE_CODE = re.compile(r"`+[^`]*`+")
+
+
+def text_escape_problems(text: str, name: str) -> list[Problem]:
+    r"""Where ``text`` (a Markdown page, or a notebook's ``.py``) shows TeX with an eaten backslash.
+
+    Two signs: a control character anywhere (a literal carriage return, tab, form feed, vertical
+    tab, backspace or bell), and a line that starts inside a formula with the remains of a
+    ``\r...`` or ``\n...`` command (``EATEN_ESCAPE``). Fenced code is skipped for the second; in a
+    ``.py`` notebook the leading ``#`` of a Markdown cell's lines is ignored.
+    """
+    problems: list[Problem] = []
+    line_no = 1
+    for k, ch in enumerate(text):
+        if ch == "\n":
+            line_no += 1
+        elif ch in CONTROL_CHARACTERS:
+            problems.append(
+                Problem(
+                    name,
+                    line_no,
+                    f"a literal control character ({CONTROL_CHARACTERS[ch]}) at column "
+                    f"{k - text.rfind(chr(10), 0, k)}: TeX such as \\rVert, \\theta or \\frac written "
+                    "from a Python string loses its backslash; write the TeX from a raw string",
+                )
+            )
+    notebook = name.endswith(".py")
+    in_display = in_inline = in_fence = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if notebook:
+            line = re.sub(r"^#\s?", "", line)
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if not line.strip():
+            in_inline = False  # inline math never spans a paragraph break
+            continue
+        if (in_display or in_inline) and EATEN_ESCAPE.match(line):
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"the line starts inside a formula with {line.split()[0]!r}: the rest of a TeX "
+                    "command (\\rVert, \\right, \\rho, \\rangle, \\nabla, \\neq) whose backslash and "
+                    "first letter became a line break; write the TeX from a raw string",
+                )
+            )
+        scan = _INLINE_CODE.sub("", line).replace("\\$", "")
+        display_marks = scan.count("$$")
+        if display_marks % 2:
+            in_display = not in_display
+        if scan.replace("$$", "").count("$") % 2 and not in_display:
+            in_inline = not in_inline
+    return problems
+
+
+def tex_escape_problems(page: Page) -> list[Problem]:
+    """``text_escape_problems`` of a parsed page (its text as read)."""
+    return text_escape_problems(page.raw or "\n".join(page.lines), page.name)
+
+
+# ---------------------------------------------------------------------------------------------
 # Over a whole site.
 # ---------------------------------------------------------------------------------------------
 
@@ -915,7 +997,11 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     docs = Path(args[0] if args else "docs")
     pages = read_pages(docs)
-    problems = site_problems(pages, [check_problems, tolerance_problems, prose_number_problems])
+    problems = site_problems(pages, [check_problems, tolerance_problems, prose_number_problems, tex_escape_problems])
+    for notebook in sorted(docs.rglob("*.py")):
+        text = notebook.read_text(encoding="utf-8")
+        if "# %%" in text:  # a jupytext notebook page, whose Markdown cells hold TeX too
+            problems += text_escape_problems(text, notebook.relative_to(docs).as_posix())
     for problem in problems:
         print(problem)
     untagged = pages_without_tags(pages)

@@ -19,7 +19,8 @@ class History:
     ``loss`` and ``accuracy`` are on the whole training set after the epoch; ``test_loss`` and
     ``test_accuracy`` on the test set passed as ``train(..., test=(X_test, Y_test))``, and stay
     empty when none was given. Accuracy counts a
-    row as right when its largest output sits where its one-hot target has the 1.
+    row as right when its largest output sits where its target is largest (the 1 of a one-hot
+    target, the largest entry of a label-smoothed one).
     """
 
     loss: list[float] = field(default_factory=list)
