@@ -196,13 +196,24 @@ def lighthouse(url: str, browser: str) -> dict:
     return out
 
 
+def load_summary(loads: list[float]) -> dict:
+    """The machine's 1-minute load average, sampled after every Lighthouse run: a run on a busy
+    machine scores lower, so the table says how busy it was."""
+    return {
+        "min": round(min(loads), 2),
+        "median": round(statistics.median(loads), 2),
+        "max": round(max(loads), 2),
+        "samples": len(loads),
+    }
+
+
 def median_run(results: list[dict]) -> dict:
     """The run with the median performance score (the lower middle one for an even count)."""
     scores = [r["performance"] for r in results]
     return results[scores.index(sorted(scores)[(len(scores) - 1) // 2])]
 
 
-def measure(pages, base_url: str, runs: int, browser: str) -> list[dict]:
+def measure(pages, base_url: str, runs: int, browser: str, loads: list[float] | None = None) -> list[dict]:
     """``runs`` Lighthouse runs of every page, in rounds: every page once, then every page again.
 
     Rounds, because a burst of other work on the machine then slows one run of several pages
@@ -213,6 +224,8 @@ def measure(pages, base_url: str, runs: int, browser: str) -> list[dict]:
         print(f"  round {round_} of {runs}", file=sys.stderr)
         for _, path in pages:
             results[path].append(lighthouse(base_url + path, browser))
+            if loads is not None:
+                loads.append(os.getloadavg()[0])  # how busy the machine was: other work skews the timings
     rows = []
     for title, path in pages:
         median = median_run(results[path])
@@ -394,7 +407,8 @@ def main(argv=None) -> int:
                 f"served with gzip at {url}",
                 file=sys.stderr,
             )
-            rows = measure(pages, url, args.runs, browser)
+            loads: list[float] = []
+            rows = measure(pages, url, args.runs, browser, loads)
             throttled = throttled_cls(pages, url, browser)
         finally:
             server.shutdown()
@@ -412,6 +426,7 @@ def main(argv=None) -> int:
             "machine": platform.machine(),
             "preset": "mobile (simulated slow 4G, 4x CPU slowdown)",
             "served": "127.0.0.1, gzip",
+            "load_average_1min": load_summary(loads),
         },
         "runs_per_page": args.runs,
         "pages": rows,

@@ -157,6 +157,7 @@ def site_values(results: dict) -> dict[str, str]:
         "lighthouse": env["lighthouse"],
         "browser": env["browser"],
         "cores": str(env["cpu_cores"]),
+        "load": _load(env.get("load_average_1min")),
         "perf_min": str(s["performance_min"]),
         "perf_home": str(s["performance_home"]),
         "tbt_max": f"{s['tbt_max_ms']} ms",
@@ -170,6 +171,12 @@ def site_values(results: dict) -> dict[str, str]:
             else "the layout shift has not been measured yet"
         ),
     }
+
+
+def _load(load: dict | None) -> str:
+    if not load:
+        return "not recorded"
+    return f"{load['min']:g} to {load['max']:g} (median {load['median']:g}, {load['samples']} samples)"
 
 
 def _fill(markdown: str, pattern: re.Pattern, found: dict[str, str], source: str) -> str:
