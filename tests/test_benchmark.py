@@ -58,6 +58,18 @@ def test_committed_results_fill_every_placeholder_of_the_page():
     assert results["cases"][0]["per_weight_max_abs_diff"] < 1e-12
 
 
+def test_each_target_is_called_met_or_missed_from_its_ratio():
+    assert page.verdict(0.24, 0.25) == "met" and page.verdict(0.25, 0.25) == "met"
+    assert page.verdict(0.26, 0.25) == "missed" and page.verdict(1.27, 1.1) == "missed"
+    assert page.verdict(None, 1.1) == "not measured"
+    results = page.load()
+    found = page.values(results)
+    for key, case in zip(("iris", "mid", "big"), results["cases"]):
+        ratio = case["ratio_backprop_to_torch"]
+        if ratio is not None:  # the word follows the committed file's own ratio
+            assert found[f"{key}_verdict"] == ("met" if ratio <= page.TARGETS[key] else "missed")
+
+
 def test_the_figure_describes_itself():
     fig = page.figure(page.load())
     assert "per-weight loop" in fig.alt_text and len(fig.axes) == 1

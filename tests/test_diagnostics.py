@@ -139,6 +139,15 @@ def test_a_unit_whose_output_rounded_to_one_is_dead(iris):
     assert bp.dead_units(net, iris[0])[0][0]
 
 
+def test_a_sigmoid_unit_saturated_towards_zero_stays_alive(iris):
+    # sigma(-40) = e^-40 / (1 + e^-40), about 4.2e-18, does not round to 0 in float64 (that needs
+    # z below about -745, where the derivative underflows too), so a(1 - a) > 0 and the unit is
+    # alive: the rounding that kills a unit at z = 40 has no mirror image on this side.
+    assert 1.0 / (1.0 + np.exp(40.0)) > 4e-18 and 1.0 / (1.0 + np.exp(-40.0)) == 1.0
+    assert not bp.dead_units(_sigmoid_net_with_unit_at(-40.0), iris[0])[0][0]
+    assert bp.dead_units(_sigmoid_net_with_unit_at(40.0), iris[0])[0][0]
+
+
 def test_the_derivative_is_taken_at_the_units_own_argument(iris):
     # z = 1 on every row: sigma'(1) = 0.197 > 0, alive. Evaluated at the wrong argument (the formula
     # a(1 - a) fed z instead of a = sigma(z)) it would be 1 * (1 - 1) = 0 and count the unit dead.

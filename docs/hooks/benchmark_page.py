@@ -97,7 +97,19 @@ def values(results: dict) -> dict[str, str]:
         ratio = case["ratio_backprop_to_torch"]
         out[f"{key}_ratio"] = f"{ratio:.2f}x" if ratio is not None else "not measured"
         out[f"{key}_torch_diff"] = f"{case.get('max_abs_diff_vs_torch', float('nan')):.0e}"
+        out[f"{key}_verdict"] = verdict(ratio, TARGETS[key])
     return out
+
+
+# The page's targets: backprop_derived's step time over PyTorch's, at most this much.
+TARGETS = {"iris": 0.25, "mid": 1.1, "big": 1.1}
+
+
+def verdict(ratio: float | None, target: float) -> str:
+    """'met' or 'missed' for a measured time ratio against its target (at most `target`)."""
+    if ratio is None:
+        return "not measured"
+    return "met" if ratio <= target else "missed"
 
 
 def figure(results: dict):

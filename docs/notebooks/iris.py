@@ -113,7 +113,7 @@ history = bp.train(
 # %% [markdown]
 # ## Learning curves
 #
-# The cost falls quickly in the first epochs and then flattens: in the log above it falls from
+# The cost falls and then flattens: in the log above (which starts at epoch 25) it falls from
 # 0.1503 at epoch 25 to 0.0852 at epoch 50, then by less than 0.01 over the last 100 epochs
 # (0.0572 at epoch 100, 0.0482 at epoch 200). Training ends at 0.981 accuracy
 # (103 of the 105 training flowers) and the test set at 0.956 (43 of the 45 test flowers). With 45
@@ -154,8 +154,8 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # 10, 50 and 200. Both layers' gradients shrink as the cost flattens, each by more than a factor
 # of 10 between the first and the last of these measurements. Their ratio (the last column below)
 # moves from 0.36 before the first epoch, where the first layer's gradient is about a third of the
-# second's, to about 1: 0.70, 0.98 and 1.11. The first ratio is that of the initial weights (He
-# initialisation for $W_1$, LeCun for $W_2$); training moves it to about 1;
+# second's, to about 1: 0.70, 0.98 and 1.11. The first ratio is measured at the initial weights
+# (seed 0), on these data; this run does not show what sets it. Training moves it to about 1;
 # in this run neither layer's gradient vanishes relative to the other's.
 # With one hidden ReLU layer the backward recursion takes a single step, so there is no depth for
 # a gradient to shrink through. The other
@@ -240,7 +240,7 @@ bp.plots.plot_decision_regions(
 
 # %% [markdown]
 # The petal-only network gets every test flower right, two flowers (0.044) above the
-# four-feature network's 0.956. On the training half of the same split the ranking reverses: the
+# four-feature network's 0.956. On the training set of the same split (105 flowers) the ranking reverses: the
 # petal-only network gets 0.943 of the training flowers right (6 of 105 wrong), the four-feature
 # network 0.981. Two flowers of 45 are too few to rank the two networks, and the 45 of 45 is the
 # luck of which flowers landed in the test set: on ten other stratified splits (seeds 1 to 10),

@@ -91,10 +91,13 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
         One array per hidden layer ``l = 1..L-1``, of shape ``(n_l,)``, ``n_l`` being the layer's
         number of neurons; entry ``k`` is True when unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network without hidden layers.
         Sigmoid and tanh units have a derivative that is positive for every finite ``z``, but it is
-        computed from ``a``, and ``a`` rounds to exactly 0 or 1 in float64 long before the
-        derivative would underflow (sigmoid for ``z`` above about 36.7, where ``sigma'(37)`` is
-        8.5e-17; tanh for ``|z|`` above about 19): such a unit comes out dead only if ``a`` has
-        rounded to 0 or 1 on every row. A nearly saturated unit whose ``a`` has not rounded is alive.
+        computed from ``a``, and ``a`` can round to a value where that formula gives exactly 0: a
+        sigmoid's ``a`` rounds to 1 for ``z`` above about 36.7 (where ``sigma'(37)`` is 8.5e-17), and
+        a tanh's ``a`` to -1 or 1 for ``|z|`` above about 19. On the sigmoid's side towards 0 it does
+        not round before the derivative underflows: ``sigma(-40)`` is 4.2e-18 and so is its
+        derivative, and ``a`` reaches 0 only below about ``z = -745``. So a sigmoid unit saturated
+        towards 0 on every row is reported alive, one saturated towards 1 dead; in general a unit
+        comes out dead only if its derivative is exactly 0 on every row.
     """
     net = _network(net)
     with _caches_kept(net):
