@@ -137,7 +137,7 @@ HVP_QUADRATIC = Exercise(
     A is a general square matrix: it is not symmetric.
 
     A: (n, n), b: (n,), w: (n,) the point, v: (n,) the direction
-    returns Hv: (n,)""",
+    returns v H: (n,)""",
     equation='the Hessian-vector product of exercise 1 under "Exercises"',
     reference=_hvp_quadratic,
     numeric=_hvp_numeric,
