@@ -89,7 +89,8 @@ def dead_units(net: Network, X: ArrayLike) -> list[np.ndarray]:
     -------
     list of ndarray of bool
         One array per hidden layer ``l = 1..L-1``, of shape ``(n_l,)``, ``n_l`` being the layer's
-        number of neurons; entry ``k`` is True when unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network without hidden layers.
+        number of neurons; entry ``k`` is True when unit ``k`` of layer ``l`` is dead on ``X``. Empty for a network
+        without hidden layers.
         Sigmoid and tanh units have a derivative that is positive for every finite ``z``, but it is
         computed from ``a``, and ``a`` can round to a value where that formula gives exactly 0: a
         sigmoid's ``a`` rounds to 1 for ``z`` above about 36.7 (where ``sigma'(37)`` is 8.5e-17), and

@@ -339,6 +339,7 @@ class _Flow:
         Reading the sides apart keeps ``assert_allclose(net.gradients(...)[0][0], x.T @ d)  # closed
         form`` an oracle (the closed form is on the other side from the package's value).
         """
+        parts: list[ast.AST]
         if isinstance(test, ast.Call):
             parts = [*test.args, *(k.value for k in test.keywords)]
         elif isinstance(test, ast.Compare):

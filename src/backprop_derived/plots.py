@@ -171,7 +171,7 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
         act = "" if l == 0 else f"\n{net.layers[l - 1].activation.name}"
         ax.scatter(np.full(len(y_l), l), y_l, s=700, color="white", edgecolors="black", zorder=2)
         for k, y in enumerate(y_l, start=1):
-            label = f"$x_{k}$" if l == 0 else f"$a_{k}^{{[{l}]}}$"   # the layer on every node
+            label = f"$x_{k}$" if l == 0 else f"$a_{k}^{{[{l}]}}$"  # the layer on every node
             ax.text(l, y, label, ha="center", va="center", fontsize=10 if l == 0 else 9, zorder=3)
         ax.text(l, y_l[-1] - 0.9, name + act, ha="center", va="top", fontsize=9)
     if input_names is not None:

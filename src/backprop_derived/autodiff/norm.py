@@ -107,12 +107,11 @@ def _check(X: object, gamma: object, beta: object, eps: object, op: str) -> floa
 
 
 def _normalised(
-    op: type[_Normalise], X: object, gamma: object, beta: object, eps: object, group: str, why: str
+    op: type[_Normalise], X: Tensor, gamma: Tensor, beta: Tensor, eps: object, group: str, why: str
 ) -> Tensor:
     """``op`` applied after the checks both layers share; a group of one entry along ``op.axis``
     (``group``, e.g. "columns") is refused, saying ``why``: it equals its mean, so nothing is learnt."""
     eps = _check(X, gamma, beta, eps, op.name)
-    assert isinstance(X, Tensor)
     if X.shape[op.axis] < 2:
         raise ValueError(f"{op.name}: X must have at least 2 {group}; got shape {X.shape}: {why}")
     return op(eps)(X, gamma, beta)
