@@ -14,23 +14,38 @@ from ._checks import as_batch, finite, float_array, matching_targets, positive_n
 from .jacobians import numerical_jacobian
 from .network import Network
 
-#: The one threshold for ``gradient_check``: a correct float64 gradient of a shallow network,
-#: checked away from any ReLU kink, comes out near 1e-10 or below; a wrong one (a transpose, a
-#: missing path) near 1e-1. The condition: every checked array must be large against the central
-#: difference's round-off floor eps*|C|/h; the first layers of a deep network can fail it while
-#: correct (see the page "Checking gradients").
 TOLERANCE = 1e-7
+"""The one gradient-check threshold, on the relative error ``||g - n|| / (||g|| + ||n||)``.
 
-#: The site's tolerances for an analytic derivative against central differences (float64), as
-#: ``np.testing.assert_allclose(analytic, numeric, rtol=CENTRAL_DIFFERENCE_RTOL,
-#: atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. They hold for both default steps of the package,
-#: ``h = 1e-6`` (``numerical_jacobian``) and ``h = 1e-5`` (``numerical_gradients``,
-#: ``gradient_check``): for the site's float64 costs of order one, the truncation error (of order
-#: ``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, about 1e-10 or
-#: 1e-11) are both far below them. ``backprop_derived.page_checks`` fails a page whose check is
-#: looser without a ``# tolerance: <why>`` comment.
+Exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``. On the site's examples a correct
+float64 gradient of a shallow network, checked away from any ReLU kink, comes out near 1e-10 or
+below, and the wrong ones shown (a transpose, a missing path) near 1e-1; that is what those
+examples show, not a guarantee: a wrong formula can agree with central differences at the points
+sampled. The condition: every checked array must be large against the central difference's
+round-off floor ``eps * |C| / h``; the first layers of a deep network can fail it while correct
+(see the page "Checking gradients").
+"""
+
 CENTRAL_DIFFERENCE_RTOL = 1e-6
+"""The site's relative tolerance for an analytic derivative against central differences (float64).
+
+Used as ``np.testing.assert_allclose(analytic, numeric, rtol=CENTRAL_DIFFERENCE_RTOL,
+atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. It holds for both default steps of the package,
+``h = 1e-6`` (``numerical_jacobian``) and ``h = 1e-5`` (``numerical_gradients``,
+``gradient_check``): for the site's float64 costs of order one, the truncation error (of order
+``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, about 1e-10 or
+1e-11) are both far below it. ``backprop_derived.page_checks`` fails a page whose check is looser
+without a ``# tolerance: <why>`` comment.
+"""
+
 CENTRAL_DIFFERENCE_ATOL = 1e-9
+"""The site's absolute tolerance beside ``CENTRAL_DIFFERENCE_RTOL``, for entries near zero.
+
+``np.testing.assert_allclose`` passes when ``|analytic - numeric| <= atol + rtol * |numeric|``,
+so this bound matters only for entries below about ``atol / rtol`` = 1e-3. It sits above the central
+differences' round-off at the package's default steps (about 1e-10 or 1e-11 for costs of order
+one), so a true zero passes.
+"""
 
 
 def relative_error(g: ArrayLike, n: ArrayLike) -> float:

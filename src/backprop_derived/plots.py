@@ -268,7 +268,11 @@ def _zero_pattern(J: np.ndarray, row_names: Sequence[str] | None = None, col_nam
 
 
 def plot_history(history: History, title: str = "Training on iris") -> Figure:
-    """Loss and accuracy per epoch, training and (when recorded) test, side by side."""
+    """Loss and accuracy per epoch, training and (when recorded) test, side by side.
+
+    The cost axis is labelled "cost C" whatever the network's cost (``History`` does not record
+    which); on the site's pages it is the cross-entropy, in nats.
+    """
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     epochs = np.arange(1, history.epochs + 1)
@@ -277,7 +281,7 @@ def plot_history(history: History, title: str = "Training on iris") -> Figure:
     if history.test_loss:
         ax_loss.plot(epochs, history.test_loss, label="test", ls="--")
         ax_acc.plot(epochs, history.test_accuracy, label="test", ls="--")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy cost C (nats)", title="Cost per epoch")
+    ax_loss.set(xlabel="epoch", ylabel="cost C", title="Cost per epoch")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (fraction correct)", title="Accuracy per epoch", ylim=(0, 1.02))
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
