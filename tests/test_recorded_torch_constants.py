@@ -1,0 +1,54 @@
+"""The PyTorch values recorded on the batch-norm and convolution pages, regenerated from PyTorch.
+
+The pages compare with these constants so that a reader without PyTorch still has an independent
+reference; this test reads the constants from the page text and recomputes them where PyTorch is
+installed (it skips otherwise), so a constant that was pasted from the formula under test would fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import backprop_derived as bp
+from conftest import DOCS
+
+torch = pytest.importorskip("torch")
+
+
+def page_array(page: str, name: str) -> np.ndarray:
+    """The numbers of `name = np.array([...])` on the page, nested brackets flattened."""
+    text = (DOCS / "beyond" / page).read_text()
+    found = re.search(rf"^{name} = np\.array\((\[.*?\])\)", text, re.S | re.M)
+    assert found, f"{name} not found on {page}"
+    return np.array([float(x) for x in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", found.group(1))])
+
+
+def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
+    X, _ = bp.load_iris()
+    W1, b1, _, _ = bp.Network([4, 5, 3], seed=0).parameters()
+    gamma, beta = np.array([0.5, 0.8, 1.2, 1.4, 1.6]), np.array([-0.2, -0.1, 0.05, 0.1, 0.2])
+    bn = torch.nn.BatchNorm1d(5, eps=1e-5, momentum=0.1, dtype=torch.float64).train()
+    for start in range(15):
+        bn(torch.tensor(X[start::15] @ W1.T + b1))
+    np.testing.assert_allclose(bn.running_mean.numpy(), page_array("batch-norm.md", "torch_mean"), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(bn.running_var.numpy(), page_array("batch-norm.md", "torch_var"), rtol=1e-9, atol=1e-9)
+    with torch.no_grad():
+        bn.weight.copy_(torch.from_numpy(gamma))
+        bn.bias.copy_(torch.from_numpy(beta))
+        out = bn.eval()(torch.from_numpy(X[[0, 15]] @ W1.T + b1)).numpy()
+    np.testing.assert_allclose(out.ravel(), page_array("batch-norm.md", "torch_eval"), rtol=1e-9, atol=1e-9)
+
+
+def test_convolution_transposed_values_are_pytorchs():
+    images, _ = bp.load_digits()
+    X = np.stack([images[:2, :7, :7], images[2:4, :7, :7]], axis=1) / 16
+    rng = np.random.default_rng(0)
+    K = rng.normal(size=(3, 2, 3, 3))
+    G = rng.normal(size=(2, 3, 4, 4))
+    up = torch.nn.functional.conv_transpose2d(torch.from_numpy(G), torch.from_numpy(K), stride=2, padding=1).numpy()
+    weights = np.random.default_rng(1).normal(size=X.shape)
+    np.testing.assert_allclose([np.sum(weights * up), np.linalg.norm(up)], page_array("convolution.md", "recorded"),
+                               rtol=1e-6, atol=1e-9)
