@@ -29,8 +29,8 @@ round-off floor ``eps * |C| / h``; the first layers of a deep network can fail i
 CENTRAL_DIFFERENCE_RTOL = 1e-6
 """The site's relative tolerance for an analytic derivative against central differences (float64).
 
-Used as ``np.testing.assert_allclose(analytic, numeric, rtol=CENTRAL_DIFFERENCE_RTOL,
-atol=CENTRAL_DIFFERENCE_ATOL)`` or tighter. It holds for both default steps of the package,
+Used as the ``rtol`` of ``np.testing.assert_allclose(analytic, numeric, ...)``, beside
+``atol=CENTRAL_DIFFERENCE_ATOL``, or tighter. It holds for both default steps of the package,
 ``h = 1e-6`` (``numerical_jacobian``) and ``h = 1e-5`` (``numerical_gradients``,
 ``gradient_check``): for the site's float64 costs of order one, the truncation error (of order
 ``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, about 1e-10 or
