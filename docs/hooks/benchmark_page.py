@@ -134,7 +134,7 @@ def figure(results: dict):
     fig.alt_text = (
         "Bar chart, log scale, of median times in milliseconds, one training step per network: "
         + "; ".join(f"{n}: backprop {o:.3g} ms, PyTorch {t:.3g} ms" for n, o, t in zip(names, ours, theirs))
-        + f"; the iris gradients alone, one weight at a time, take {loop:.3g} ms"
+        + f"; the per-weight loop (the iris gradients alone, one weight at a time) takes {loop:.3g} ms"
     )
     return fig
 
