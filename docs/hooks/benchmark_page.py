@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -200,7 +201,9 @@ def _fill(markdown: str, pattern: re.Pattern, found: dict[str, str], source: str
     return pattern.sub(fill, markdown)
 
 
+@cache
 def _engine_benchmark():
+    """docs/hooks/engine_benchmark.py, imported once per process: ``fill_placeholders`` runs on every page."""
     import importlib.util
 
     path = Path(__file__).resolve().with_name("engine_benchmark.py")
