@@ -45,12 +45,21 @@ def test_notebook_placeholder_alt_is_replaced():
 # Alt text and captions come from the data: recompute the facts independently and compare.
 
 
-def _flower_100():
+def _running_example():
+    """The figures' flower, standardised by hand, and the hidden z of the untrained network, by hand."""
     X, _ = bp.load_iris()
     net = bp.Network([4, 5, 3], seed=0)
-    x = X[100]
-    z_hidden = np.array([x @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])  # by hand
+    x = (X[106] - X.mean(axis=0)) / X.std(axis=0)  # flower 106, standardised over all 150 flowers
+    z_hidden = np.array([x @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])
     return net, x, z_hidden
+
+
+def _raw_flower_100():
+    """The paths figure's input (docs/autodiff/paths.md): raw flower 100, and its hidden z by hand."""
+    X, _ = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    z_hidden = np.array([X[100] @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])
+    return z_hidden
 
 
 def _listing(numbers) -> str:
@@ -58,22 +67,39 @@ def _listing(numbers) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+def test_figures_are_drawn_at_the_running_example():
+    assert site_hooks.FLOWER == 106
+    x, Y = site_hooks.running_example(bp)
+    _, x_by_hand, _ = _running_example()
+    np.testing.assert_allclose(x[0], x_by_hand, rtol=1e-12, atol=1e-12)
+    assert Y.tolist() == [[0.0, 0.0, 1.0]]  # a virginica
+
+
+def _zero_pattern_of_a_diagonal(on, off) -> str:
+    return "diagonal" + (f", non-zero at {_listing(on)}" if on else "") + (f", zero at {_listing(off)}" if off else "")
+
+
 def test_relu_jacobian_alt_lists_exactly_the_active_neurons():
-    _, _, z = _flower_100()
+    _, _, z = _running_example()
     active = [i + 1 for i in range(5) if z[i] > 0]
     inactive = [i + 1 for i in range(5) if z[i] <= 0]
+    assert active == [1, 2, 3, 4, 5]  # the pages say all five hidden neurons fire at the running example
     fig = site_hooks.figures()["jacobian-relu.png"]
-    expected = f"diagonal, non-zero at {_listing(active)}, zero at {_listing(inactive)}"
+    expected = _zero_pattern_of_a_diagonal(active, inactive)
     assert fig.caption == expected and fig.alt_text.endswith(expected)
 
 
-def test_dz_dw_caption_lists_the_zero_columns_of_the_dead_neurons():
-    _, _, z = _flower_100()
+def test_dz_dw_caption_counts_the_non_zero_entries():
+    _, _, z = _running_example()
     dead = [j + 1 for j in range(5) if z[j] <= 0]
-    columns = [f"w{i}{j}" for i in range(1, 4) for j in dead]
     fig = site_hooks.figures()["jacobian-dz-dW.png"]
-    assert f"all-zero columns: {_listing(columns)}" in fig.caption
+    # row i of dz_L/dW_L holds a^[L-1] in the 5 columns of w_i1..w_i5: a zero column per dead neuron and row
     assert fig.caption.startswith(f"{3 * (5 - len(dead))} of 45 entries are non-zero")
+    if dead:
+        columns = [f"w{i}{j}" for i in range(1, 4) for j in dead]
+        assert f"all-zero columns: {_listing(columns)}" in fig.caption
+    else:
+        assert "all-zero" not in fig.caption
 
 
 def test_softmax_and_sigmoid_captions_follow_their_jacobians():
@@ -83,7 +109,7 @@ def test_softmax_and_sigmoid_captions_follow_their_jacobians():
 
 
 def test_network_caption_counts_the_signs_of_the_weights():
-    net, _, _ = _flower_100()
+    net, _, _ = _running_example()
     w = np.concatenate([net.layer(1).W.ravel(), net.layer(2).W.ravel()])
     caption = site_hooks.figures()["network.png"].caption
     assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (blue) and {(w < 0).sum()} negative (red)"
@@ -129,7 +155,7 @@ def test_caption_placeholder_is_filled_inside_its_figure():
 
 
 def test_paths_figure_dashes_every_edge_of_a_dead_path():
-    _, _, z = _flower_100()
+    z = _raw_flower_100()
     dead = int((z <= 0).sum())
     fig = site_hooks.figures()["computational-graph.png"]
     top, bottom = fig.axes

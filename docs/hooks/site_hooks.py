@@ -37,20 +37,27 @@ import numpy as np
 from mkdocs.exceptions import PluginError
 from PIL import Image
 
-#: The flower the chapters follow (a virginica), and the network they use.
-FLOWER = 100
+#: The running example (docs/notation.md#the-running-example): flower 106, a virginica, standardised
+#: with all 150 flowers' mean and standard deviation, through the untrained Network([4, 5, 3], seed=0).
+FLOWER = 106
 
 #: Figures drawn by another hook (docs/hooks/benchmark_page.py), whose page writes its own alt text.
 OTHER_HOOKS = {"performance.png", "performance-dark.png"}
 
 
+def running_example(bp) -> tuple[np.ndarray, np.ndarray]:
+    """The running example: standardised flower ``FLOWER`` as a (1, 4) row, and its one-hot target (1, 3)."""
+    X, y = bp.load_iris()
+    return bp.standardize(X)[FLOWER : FLOWER + 1], bp.one_hot(y[FLOWER : FLOWER + 1], 3)
+
+
 @cache
 def figures() -> dict[str, object]:
-    """Every figure the chapters show, by file name, drawn for flower ``FLOWER`` and ``Network([4, 5, 3], seed=0)``."""
+    """Every figure the chapters show, by file name; the chapter figures at the running example."""
     import backprop_derived as bp
 
     X, _ = bp.load_iris()
-    x = X[FLOWER : FLOWER + 1]  # the flower the chapters use, a row vector (1, 4)
+    x, _ = running_example(bp)  # standardised flower FLOWER, a row vector (1, 4)
     net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
     net.forward(x)
     hidden, out = net.layer(1), net.layer(2)
@@ -86,7 +93,7 @@ def figures() -> dict[str, object]:
             bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1
         ),
         **_training_figures(bp, X),
-        **_autodiff_figures(bp, X),
+        **_autodiff_figures(bp),
         "cnn-kernels.png": bp.plots.plot_kernels(
             digits_cnn_kernels(), title="Kernels of the digits CNN after 10 epochs"
         ),
@@ -95,15 +102,15 @@ def figures() -> dict[str, object]:
     }
 
 
-def _autodiff_figures(bp, X) -> dict[str, object]:
+def _autodiff_figures(bp) -> dict[str, object]:
     """Figures of the pages under autodiff/ drawn from the engine (the engine page's 4-5-3 graph)."""
     from backprop_derived.autodiff import Tensor, softmax_cross_entropy
 
-    _, y = bp.load_iris()
+    x_row, Y = running_example(bp)
     net = bp.Network([4, 5, 3], seed=0)
     W1, b1, W2, b2 = (Tensor(p, requires_grad=True) for p in net.parameters())
-    x = Tensor(X[FLOWER : FLOWER + 1])
-    C = softmax_cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, bp.one_hot(y[FLOWER : FLOWER + 1], 3))
+    x = Tensor(x_row)
+    C = softmax_cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, Y)
     names = {id(W1): "W1", id(b1): "b1", id(W2): "W2", id(b2): "b2", id(x): "x", id(C): "C"}
     return {
         "autodiff-graph.png": bp.plots.draw_autodiff_graph(C, names),
