@@ -54,14 +54,6 @@ def _running_example():
     return net, x, z_hidden
 
 
-def _raw_flower_100():
-    """The paths figure's input (docs/autodiff/paths.md): raw flower 100, and its hidden z by hand."""
-    X, _ = bp.load_iris()
-    net = bp.Network([4, 5, 3], seed=0)
-    z_hidden = np.array([X[100] @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])
-    return z_hidden
-
-
 def _listing(numbers) -> str:
     labels = [str(n) for n in numbers]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -154,15 +146,33 @@ def test_caption_placeholder_is_filled_inside_its_figure():
     assert f"<figcaption>{fig.caption}.</figcaption>" in out and f"![{fig.alt_text}]" in out
 
 
+def _dashed(fig) -> list[int]:
+    return [sum(line.get_linestyle() == "--" for line in ax.get_lines()) for ax in fig.axes]
+
+
 def test_paths_figure_dashes_every_edge_of_a_dead_path():
-    z = _raw_flower_100()
+    # raw flower 100 switches hidden neurons off: the drawing must dash each edge of their paths
+    X, _ = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    z = np.array([X[100] @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])  # by hand
     dead = int((z <= 0).sum())
-    fig = site_hooks.figures()["computational-graph.png"]
-    top, bottom = fig.axes
-    dashed = [sum(line.get_linestyle() == "--" for line in ax.get_lines()) for ax in (top, bottom)]
+    assert dead > 0
+    fig = bp.plots.draw_paths(bp.Network([4, 5, 3], seed=0), X[100], weight=(1, 1), input_index=1)
     # bottom panel, per dead hidden neuron: x_1 -> z, z -> a, and a -> each of the 3 outputs
-    assert dashed == [0, dead * (1 + 1 + 3)]
+    assert _dashed(fig) == [0, dead * (1 + 1 + 3)]
     assert f"{dead * 3} of them dashed grey" in fig.alt_text
+
+
+def test_site_paths_figure_is_the_paths_page_example_with_every_path_live():
+    # paths.md draws standardised flower 106, where all five hidden neurons fire (z computed by hand)
+    X, _ = bp.load_iris()
+    net = bp.Network([4, 5, 3], seed=0)
+    x = bp.standardize(X)[106]
+    z = np.array([x @ net.layer(1).W[i] + net.layer(1).b[i] for i in range(5)])
+    assert np.all(z > 0)
+    fig = site_hooks.figures()["computational-graph.png"]
+    assert _dashed(fig) == [0, 0]
+    assert "dashed" not in fig.alt_text and "Hidden neurons switched off" not in fig.alt_text
 
 
 # --- how the figures look -------------------------------------------------------------------------
