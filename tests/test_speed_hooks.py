@@ -229,6 +229,16 @@ def test_every_content_image_gets_its_size_and_later_ones_load_lazily():
     assert f'width="{width}" height="{height}"' in second and 'loading="lazy"' in second
 
 
+def test_every_plain_table_gets_a_parent_of_its_own_once():
+    page = '<p>a</p><table><tr><td>1</td></tr></table><p>b</p><table class="x"></table><table><tr></tr></table>'
+    out = lean.host_tables(page)
+    assert out == (
+        '<p>a</p><div class="table-host"><table><tr><td>1</td></tr></table></div><p>b</p>'
+        '<table class="x"></table><div class="table-host"><table><tr></tr></table></div>'
+    )
+    assert lean.host_tables(out) == out  # the post-build step runs it again on MkDocs' output
+
+
 def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
     import io
 

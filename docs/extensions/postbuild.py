@@ -2,13 +2,14 @@
 
     python docs/extensions/postbuild.py SITE
 
-On every HTML page of SITE: the formulas' search text (``build_math.typeset_content``) is taken
-out again, the KaTeX fonts the page's math uses are preloaded, and every content image gets its
-width and height and lazy loading (``lean_pages.size_images``); then each KaTeX font of the site is
-cut down to the characters its formulas show (``build_math.subset_fonts``). MkDocs does the same
-through its hooks (``on_post_page``, ``on_post_build``), calling the same functions; on its output
-this step changes nothing but the fonts, cut again to the same characters. Zensical runs no hooks:
-CI runs this step after ``zensical build``. Notebook pages (mkdocs-jupyter) are MkDocs' alone.
+On every HTML page of SITE: the formulas' search text (``build_math.typeset_content``) is taken out
+again, the KaTeX fonts the page's math uses are preloaded, every table gets a parent of its own
+(``lean_pages.host_tables``), and every content image gets its width and height and lazy loading
+(``lean_pages.size_images``); then each KaTeX font of the site is cut down to the characters its
+formulas show (``build_math.subset_fonts``). MkDocs does the same through its hooks
+(``on_post_page``, ``on_post_build``), calling the same functions; on its output this step changes
+nothing but the fonts, cut again to the same characters. Zensical runs no hooks: CI runs this step
+after ``zensical build``. Notebook pages (mkdocs-jupyter) are MkDocs' alone.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def postbuild(site: Path) -> dict[str, int]:
     try:
         for page in sorted(site.rglob("*.html")):
             before = page.read_text(encoding="utf-8")
-            after = lean.size_images(math.preload_fonts(math.without_search_text(before)), page_url(page, site), site)
+            after = math.preload_fonts(math.without_search_text(lean.host_tables(before)))
+            after = lean.size_images(after, page_url(page, site), site)
             if after != before:
                 page.write_text(after, encoding="utf-8")
                 changed += 1
