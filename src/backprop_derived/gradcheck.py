@@ -33,9 +33,10 @@ Used as the ``rtol`` of ``np.testing.assert_allclose(analytic, numeric, ...)``, 
 ``atol=CENTRAL_DIFFERENCE_ATOL``, or tighter. It holds for both default steps of the package,
 ``h = 1e-6`` (``numerical_jacobian``) and ``h = 1e-5`` (``numerical_gradients``,
 ``gradient_check``): for the site's float64 costs of order one, the truncation error (of order
-``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, about 1e-10 or
-1e-11) are both far below it. ``backprop_derived.page_checks`` fails a page whose check is looser
-without a ``# tolerance: <why>`` comment.
+``h**2`` times a third derivative) and the round-off (of order ``eps * |C| / h``, with
+``eps`` = 2.2e-16: about 2e-10 at ``h = 1e-6`` and 2e-11 at ``h = 1e-5`` when ``|C|`` is 1) are
+both far below it. ``backprop_derived.page_checks`` fails a page whose check is looser without a
+``# tolerance: <why>`` comment.
 """
 
 CENTRAL_DIFFERENCE_ATOL = 1e-9
@@ -43,8 +44,11 @@ CENTRAL_DIFFERENCE_ATOL = 1e-9
 
 ``np.testing.assert_allclose`` passes when ``|analytic - numeric| <= atol + rtol * |numeric|``,
 so this bound matters only for entries below about ``atol / rtol`` = 1e-3. It sits above the central
-differences' round-off at the package's default steps (about 1e-10 or 1e-11 for costs of order
-one), so a true zero passes.
+differences' round-off, of order ``eps * |C| / h``: about ``2e-10 * |C|`` at ``h = 1e-6`` and
+``2e-11 * |C|`` at ``h = 1e-5``. So it covers the round-off at ``h = 1e-6`` only while ``|C|`` is
+below about 4 (about 40 at ``h = 1e-5``); for a larger cost, scale ``atol`` by ``|C|``. (A partial
+that is exactly zero, such as a weight of a unit that is off, usually gives an exactly zero
+difference, since the nudge changes nothing.)
 """
 
 
@@ -102,11 +106,20 @@ def gradient_check(
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
     exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
-    unless a ``+-h`` nudge crosses a ReLU kink (keep every ``|z|`` above ``h * max(1, max|a|)``),
-    or round-off reaches the threshold: the finite differences' floor ``eps * |C| / h`` gives an
-    array ``g`` of ``n`` entries a relative error of order ``eps * |C| / h * sqrt(n) / ||g||``,
-    which must stay well below ``TOLERANCE`` (it does not in the first layers of a deep network;
-    see the page "Checking gradients").
+    unless a ``+-h`` nudge crosses a ReLU kink or round-off reaches the threshold.
+
+    The kink: nudging ``W_l[i, j]`` by ``h`` moves ``z_l[i]`` by ``h * a_prev[j]``, and nudging
+    ``b_l[i]`` moves it by ``h``. With **one** hidden ReLU layer, no nudge crosses a kink while
+    every ``|z|`` of that layer is above ``h * max(1, max|a_prev|)``. With two or more, a nudge of
+    an earlier layer also moves every later ``z``, through the weights in between, by an amount
+    this margin does not bound (a later weight of 10 turns a move of ``h * a_prev[j]`` into ten
+    times that): there, when the check fails, shrink ``h`` and check again before suspecting the
+    gradient.
+
+    The round-off: the finite differences' floor ``eps * |C| / h`` gives an array ``g`` of ``n``
+    entries a relative error of order ``eps * |C| / h * sqrt(n) / ||g||``, which must stay well
+    below ``TOLERANCE`` (it does not in the first layers of a deep network; see the page
+    "Checking gradients").
     """
     if grads is None:
         grads = net.gradients(X, Y)
