@@ -50,5 +50,6 @@ def test_convolution_transposed_values_are_pytorchs():
     G = rng.normal(size=(2, 3, 4, 4))
     up = torch.nn.functional.conv_transpose2d(torch.from_numpy(G), torch.from_numpy(K), stride=2, padding=1).numpy()
     weights = np.random.default_rng(1).normal(size=X.shape)
-    np.testing.assert_allclose([np.sum(weights * up), np.linalg.norm(up)], page_array("convolution.md", "recorded"),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        [np.sum(weights * up), np.linalg.norm(up)], page_array("convolution.md", "recorded"), rtol=1e-6, atol=1e-9
+    )

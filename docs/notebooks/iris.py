@@ -152,7 +152,9 @@ assert np.all(np.diff(history.loss[99::25]) < 0)  # while the training cost fall
 lowest = int(np.argmin(history.test_loss))
 assert (lowest + 1, round(history.test_loss[lowest], 4)) == (176, 0.0619)  # lowest at epoch 176
 assert int(np.sum(np.diff(history.test_loss) > 0)) == 75 and len(history.test_loss) == 200  # 75 of 199 steps rise
-print(f"test cost: lowest {history.test_loss[lowest]:.4f} at epoch {lowest + 1}, {history.test_loss[-1]:.4f} at epoch 200")
+print(
+    f"test cost: lowest {history.test_loss[lowest]:.4f} at epoch {lowest + 1}, {history.test_loss[-1]:.4f} at epoch 200"
+)
 assert abs(history.accuracy[-1] - 103 / 105) < 1e-12 and round(history.accuracy[-1], 3) == 0.981
 bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accuracy per epoch")
 
@@ -300,7 +302,11 @@ assert all(four >= petals for four, petals in right) and sum(four > petals for f
 assert all(four - petals <= 1 for four, petals in right)  # by one flower each time
 split_0 = (round(four_feature_accuracy * len(y_test)), round(petal_accuracy * len(y_test)))  # (43, 45)
 with_split_0 = [split_0] + right
-record = [sum(f > p for f, p in with_split_0), sum(f == p for f, p in with_split_0), sum(f < p for f, p in with_split_0)]
+record = [
+    sum(f > p for f, p in with_split_0),
+    sum(f == p for f, p in with_split_0),
+    sum(f < p for f, p in with_split_0),
+]
 print("11 splits, four features against petals alone: wins, ties, losses", record)
 assert record == [7, 3, 1]
 shared = [len(test_sets[i] & test_sets[j]) for i in range(10) for j in range(i + 1, 10)]
