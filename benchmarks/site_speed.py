@@ -362,6 +362,27 @@ def throttled_results(rows: list[dict]) -> dict:
     }
 
 
+def remeasured(results: dict, rows: list[dict], throttled: list[dict], loads: list[float]) -> dict:
+    """``results`` with the rows of the pages measured again replaced, and when and how busy, said.
+
+    For a page changed after a full run: its new rows go where the old ones were, the summary is
+    recomputed, and ``remeasured`` names the pages, the date and the load average of that run.
+    """
+    new = {row["page"]: row for row in rows}
+    new_throttled = {row["page"]: row for row in throttled}
+    results["pages"] = [new.get(row["page"], row) for row in results["pages"]]
+    if "throttled" in results:
+        results["throttled"]["pages"] = [new_throttled.get(r["page"], r) for r in results["throttled"]["pages"]]
+        results["throttled"]["cls_max"] = max(max(r["cls_cold"], r["cls_warm"]) for r in results["throttled"]["pages"])
+    results["remeasured"] = {
+        "date": dt.date.today().isoformat(),
+        "pages": [row["page"] for row in rows],
+        "load_average_1min": load_summary(loads),
+    }
+    results["summary"] = summary(results)
+    return results
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
@@ -370,6 +391,12 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline", type=Path, help="an earlier JSON of this script, kept as 'before'")
     parser.add_argument(
         "--throttled-only", action="store_true", help="measure only the throttled loads, into the JSON's 'throttled'"
+    )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PATH",
+        help="measure only these pages (URL paths such as notation/, / for home) and replace their rows in the JSON",
     )
     args = parser.parse_args(argv)
     if args.throttled_only:
@@ -395,6 +422,12 @@ def main(argv=None) -> int:
         )
     browser = chromium()
     pages = nav_pages()
+    if args.pages:
+        wanted = {"" if p == "/" else p for p in args.pages}
+        unknown = wanted - {path for _, path in pages}
+        if unknown:
+            parser.error(f"--pages: expected paths of pages in the nav, got {sorted(unknown)}")
+        pages = [(title, path) for title, path in pages if path in wanted]
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.site or Path(tmp) / "site"
         server, url = serve(folder)
@@ -413,6 +446,12 @@ def main(argv=None) -> int:
         finally:
             server.shutdown()
             server.server_close()
+    if args.pages:
+        results = remeasured(json.loads(args.out.read_text(encoding="utf-8")), rows, throttled, loads)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(table(results))
+        print(f"\nreplaced {len(rows)} pages in {args.out}", file=sys.stderr)
+        return 0
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     chrome = subprocess.run([browser, "--version"], capture_output=True, text=True).stdout.strip()
     results = {

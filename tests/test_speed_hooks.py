@@ -372,3 +372,55 @@ def test_comparison_with_the_earlier_run_counts_only_pages_measured_both_times()
         "pages": 3, "transfer_less": 2, "cls_less_or_zero": 2, "tbt_less": 2, "performance_higher": 1, "lcp_later": 1,
         "lcp_later_ms": 100,
     }  # fmt: skip
+
+
+@pytest.mark.tooling
+def test_pages_measured_again_replace_their_rows_and_are_named_on_the_site_page():
+    site_speed = load_module("site_speed", ROOT / "benchmarks" / "site_speed.py")
+    bench = load_module("benchmark_page", ROOT / "docs" / "hooks" / "benchmark_page.py")
+
+    def row(page, title, performance, tbt):
+        return {
+            "page": page,
+            "title": title,
+            "performance": performance,
+            "tbt_ms": tbt,
+            "cls": 0.0,
+            "lcp_ms": 1500,
+            "transfer_bytes": 300_000,
+            "accessibility": 100,
+            "best-practices": 100,
+            "seo": 100,
+            "performance_runs": [performance] * 5,
+        }
+
+    results = {
+        "command": "python benchmarks/site_speed.py",
+        "date": "2026-12-01",
+        "runs_per_page": 5,
+        "environment": {
+            "lighthouse": "12.2.3",
+            "browser": "Chromium",
+            "cpu_cores": 2,
+            "load_average_1min": {"min": 1, "median": 2, "max": 3, "samples": 10},
+        },
+        "pages": [row("/", "Home", 99, 30), row("a/", "A", 78, 900), row("b/", "B", 95, 100)],
+        "throttled": {
+            "date": "2026-12-01",
+            "pages": [
+                {"page": p, "title": p, "cls_cold": c, "cls_warm": 0} for p, c in (("/", 0), ("a/", 0.01), ("b/", 0))
+            ],
+            "cls_max": 0.01,
+        },
+    }
+    again = site_speed.remeasured(
+        results, [row("a/", "A", 93, 200)], [{"page": "a/", "title": "A", "cls_cold": 0, "cls_warm": 0}], [4.0, 5.0]
+    )
+    assert [(r["page"], r["performance"]) for r in again["pages"]] == [("/", 99), ("a/", 93), ("b/", 95)]
+    assert again["summary"]["performance_min"] == 93 and again["summary"]["tbt_max_ms"] == 200
+    assert again["throttled"]["cls_max"] == 0
+    assert again["remeasured"]["pages"] == ["a/"] and again["remeasured"]["load_average_1min"]["max"] == 5.0
+    sentence = bench.site_values(again)["remeasured"]
+    assert "1 pages changed since (A)" in sentence and "median 4.5" in sentence
+    del again["remeasured"]
+    assert bench.site_values(again)["remeasured"] == ""

@@ -177,6 +177,7 @@ def site_values(results: dict) -> dict[str, str]:
         "cls_max": f"{s['cls_max']:.3f}",
         "transfer_max": f"{s['transfer_max_kib']} KiB",
         "others_min": str(s["others_min"]),
+        "remeasured": _remeasured(results),
         "throttled": (
             f"measured on {throttled['date']} over {len(throttled['pages'])} pages, cold and warm cache, the "
             f"largest cumulative layout shift was {throttled['cls_max']:.3f}"
@@ -184,6 +185,19 @@ def site_values(results: dict) -> dict[str, str]:
             else "the layout shift has not been measured yet"
         ),
     }
+
+
+def _remeasured(results: dict) -> str:
+    """A sentence naming the pages measured again after the full run, or nothing."""
+    again = results.get("remeasured")
+    if not again:
+        return ""
+    titles = {row["page"]: row["title"] for row in results["pages"]}
+    names = ", ".join(titles[page] for page in again["pages"])
+    return (
+        f"The rows of {len(again['pages'])} pages changed since ({names}) were measured again on "
+        f"{again['date']}, the same way, with the load average at {_load(again['load_average_1min'])}."
+    )
 
 
 def _load(load: dict | None) -> str:
