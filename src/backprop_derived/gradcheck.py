@@ -19,8 +19,8 @@ TOLERANCE = 1e-7
 
 Exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``. On the site's examples a correct
 float64 gradient of a shallow network, checked away from any ReLU kink, comes out near 1e-10 or
-below, and the wrong ones shown (a transpose, a missing path) near 1e-1; that is what those
-examples show, not a guarantee: a wrong formula can agree with central differences at the points
+below, and the three wrong ones on that page (a forgotten ``1/m``, a missing path, a diagonal
+softmax Jacobian) above 0.2; that is what those examples show, not a guarantee: a wrong formula can agree with central differences at the points
 sampled. The condition: every checked array must be large against the central difference's
 round-off floor ``eps * |C| / h``; the first layers of a deep network can fail it while correct
 (see the page "Checking gradients").
@@ -37,6 +37,12 @@ Used as the ``rtol`` of ``np.testing.assert_allclose(analytic, numeric, ...)``, 
 ``eps`` = 2.2e-16: about 2e-10 at ``h = 1e-6`` and 2e-11 at ``h = 1e-5`` when ``|C|`` is 1) are
 both far below it. ``backprop_derived.page_checks`` fails a page whose check is looser without a
 ``# tolerance: <why>`` comment.
+
+The rule is for first differences (of a cost, or of a gradient). A second difference of the cost,
+``(C(x + h) - 2 C(x) + C(x - h)) / h**2``, has a round-off of order ``4 * eps * |C| / h**2``:
+about 1e-7 at ``h = 1e-4`` but 1e-5 at ``h = 1e-5`` when ``|C|`` is 1, so it meets this ``rtol``
+only with a larger step, and a check that applies it to a second difference says why in a
+``# tolerance:`` comment.
 """
 
 CENTRAL_DIFFERENCE_ATOL = 1e-9

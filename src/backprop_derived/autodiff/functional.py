@@ -95,8 +95,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     The inputs carry ``v`` as their tangent through the forward pass, and the backward pass is made
     of engine operations, so every cotangent carries its own tangent: the directional derivative of
     the gradient along ``v``, which is ``H v``. One forward and one backward pass, each
-    matrix product gaining one or two tangent products (two to three times a gradient's products);
-    the Hessian is never formed. Returns one array per primal.
+    matrix product gaining one or two tangent products: at most three times a gradient's
+    matrix-product multiply-adds (at least twice when every product has a factor that carries a
+    tangent; element-wise work not counted). The Hessian is never formed. Returns one array per primal.
     """
     ps, vs = _paired(primals, vector, "vector")
     xs = [Tensor._wrap(p, v) for p, v in zip(ps, vs)]
