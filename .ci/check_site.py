@@ -14,6 +14,8 @@ What it refuses:
   is TeX on purpose and is skipped);
 - an image that is not there: an ``<img>`` (or ``<source>``, or icon link) whose file is missing or
   empty in the site, or that points outside the site (the site works offline);
+- raw Markdown in a page's visible text: a code fence (three backticks), as a block whose
+  indentation broke out of its admonition leaves it;
 - an unfilled placeholder: ``{{ ... }}``, an HTML comment of the form ``<!-- key:name -->`` (the
   build hooks' placeholders), an image with no alt text or with nbconvert's stand-in alt;
 - a missing notebook page: each ``DOCS_DIR/notebooks/<name>.py`` must give a page
@@ -39,6 +41,7 @@ RAW_TEX = re.compile(
     r"|\\[a-zA-Z]{2,}(?![a-zA-Z])"  # a TeX command: \frac, \partial, \mathbf, ...
     r"|(?<![\w$])\$[^$\s][^$\n]*?[\\^_{}][^$\n]*?\$"  # $...$ holding TeX (a price like $5 is not)
 )
+RAW_FENCE = re.compile(r"```")
 MUSTACHE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 COMMENT_PLACEHOLDER = re.compile(r"<!--\s*[a-z][a-z_]*:[a-z0-9_]+\s*-->")
 NBCONVERT_ALT = "No description has been provided for this image"
@@ -124,6 +127,9 @@ def check_page(page: Path, site: Path, base: str = "/") -> list[str]:
     for m in RAW_TEX.finditer(text):
         problems.append(f"{name}: raw TeX {m[0]!r} in the text: ...{_snippet(text, m.start())}...")
         break  # one per page is enough to say the math was not typeset
+    for m in RAW_FENCE.finditer(text):
+        problems.append(f"{name}: a raw Markdown code fence in the text: ...{_snippet(text, m.start())}...")
+        break  # one per page: the block's indentation left its admonition
     for m in MUSTACHE.finditer(text):
         problems.append(f"{name}: unfilled placeholder {m[0]!r}")
     for m in COMMENT_PLACEHOLDER.finditer(source):
