@@ -52,7 +52,7 @@ CENTRAL_DIFFERENCE_ATOL = 1e-9
 so this bound matters only for entries below about ``atol / rtol`` = 1e-3. It sits above the central
 differences' round-off, of order ``eps * |C| / h``: about ``2e-10 * |C|`` at ``h = 1e-6`` and
 ``2e-11 * |C|`` at ``h = 1e-5``. So it covers the round-off at ``h = 1e-6`` only while ``|C|`` is
-below about 4 (about 40 at ``h = 1e-5``); for a larger cost, scale ``atol`` by ``|C|``. (A partial
+below about 4.5 (about 45 at ``h = 1e-5``); for a larger cost, scale ``atol`` by ``|C|``. (A partial
 that is exactly zero, such as a weight of a unit that is off, usually gives an exactly zero
 difference, since the nudge changes nothing.)
 """

@@ -32,7 +32,7 @@ def numerical_jacobian(f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, h: fl
     below about 1e-5 when ``f`` is of order one. The default ``h = 1e-6`` is on that side: its
     round-off, about ``2e-10 * |f|``, and its truncation error, about 1e-13 for a third derivative
     of order one, are both below the site's tolerances ``CENTRAL_DIFFERENCE_RTOL`` (1e-6) and
-    ``CENTRAL_DIFFERENCE_ATOL`` (1e-9), the round-off below the latter while ``|f|`` is below about 4
+    ``CENTRAL_DIFFERENCE_ATOL`` (1e-9), the round-off below the latter while ``|f|`` is below about 4.5
     (see ``CENTRAL_DIFFERENCE_ATOL``); so is the error at ``numerical_gradients``' ``h = 1e-5``, and
     either step passes the same checks. ``h`` must be a positive finite number. ``f`` is called
     exactly ``2 * x.size`` times.
