@@ -57,6 +57,9 @@ def vjp(f: Function, *primals: ArrayLike) -> tuple[np.ndarray, Callable[[ArrayLi
     """Reverse mode: ``f(*primals)`` and its pullback ``u -> (u^T J_1, u^T J_2, ...)``, one cotangent per primal.
 
     The pullback can be called many times (the graph is kept); ``u`` must have the output's shape.
+    ``vjp`` copies each primal before recording, and the kept graph holds every array the forward
+    pass recorded for as long as the pullback lives: both count in its memory (measured on the
+    memory page, ``autodiff/memory.md``).
     """
     xs = [Tensor._wrap(p) for p in _arrays(list(primals), "primals")]
     for x in xs:
@@ -152,7 +155,7 @@ class Checkpoint(Operation):
 def checkpoint(f: Function, *inputs: Tensor) -> Tensor:
     """``f(*inputs)``, storing none of ``f``'s intermediate results for the backward pass.
 
-    During ``backward()`` the operation runs ``f`` again from its inputs and backpropagates through
+    During the backward pass (``backward()`` or a ``vjp`` pullback) the operation runs ``f`` again from its inputs and backpropagates through
     that recomputation: memory traded for one more forward pass of ``f`` (Chen et al. 2016). The
     gradients are the same as without it.
     """
