@@ -155,9 +155,9 @@ class Checkpoint(Operation):
 def checkpoint(f: Function, *inputs: Tensor) -> Tensor:
     """``f(*inputs)``, storing none of ``f``'s intermediate results for the backward pass.
 
-    During the backward pass (``backward()`` or a ``vjp`` pullback) the operation runs ``f`` again from its inputs and backpropagates through
-    that recomputation: memory traded for one more forward pass of ``f`` (Chen et al. 2016). The
-    gradients are the same as without it.
+    During the backward pass (``backward()`` or a ``vjp`` pullback) the operation runs ``f`` again
+    from its inputs and backpropagates through that recomputation: memory traded for one more
+    forward pass of ``f`` (Chen et al. 2016). The gradients are the same as without it.
     """
     for k, t in enumerate(inputs):
         if not isinstance(t, Tensor):
