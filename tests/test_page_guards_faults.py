@@ -355,7 +355,10 @@ EDITS = {
         "hidden-layer.md",
         _delete_central_difference_assert_of_equation_5,
     ),
-    "a prose integer changed, 185 -> 186": ("autodiff/vjp.md", _replace("hold 185 numbers", "hold 186 numbers")),
+    "a prose integer changed, 185 -> 186": (
+        "autodiff/vjp.md",
+        _replace("Most of the 185 are zeros", "Most of the 186 are zeros"),
+    ),
     "two prose decimals swapped": (
         "training/initialisation.md",
         _replace("0.128 at layer 5, 0.026 at layer 20", "0.026 at layer 5, 0.128 at layer 20"),

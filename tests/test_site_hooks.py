@@ -248,3 +248,11 @@ def test_figures_are_drawn_for_2x_screens_and_the_dark_variant_is_dark():
     assert light.info["dpi"][0] >= 190 and dark.size == light.size
     corner = lambda image: _luminance(np.asarray(image.convert("RGB"))[2, 2] / 255)  # noqa: E731
     assert corner(light) > 0.9 and corner(dark) < 0.05
+
+
+def test_the_benchmark_figure_keeps_its_page_s_alt_and_shows_light_and_dark():
+    out = site_hooks.fill_figures("![Bar chart of times.](figures/performance.png)", "performance.md", {})
+    assert out == (
+        "[![Bar chart of times.](figures/performance.png#only-light)](figures/performance.png)"
+        "[![Bar chart of times.](figures/performance-dark.png#only-dark)](figures/performance-dark.png)"
+    )

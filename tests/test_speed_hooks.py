@@ -229,6 +229,17 @@ def test_every_content_image_gets_its_size_and_later_ones_load_lazily():
     assert f'width="{width}" height="{height}"' in second and 'loading="lazy"' in second
 
 
+def test_code_blocks_and_collapsed_boxes_are_left_out_of_the_search_index():
+    page = (
+        '<p>prose</p><div class="language-python highlight"><pre>x</pre></div>'
+        '<details class="success"><summary>Solution</summary><p>s</p></details><p>details of it</p>'
+    )
+    out = lean.on_page_content(page, None, None, None)
+    assert '<div class="language-python highlight" data-search-exclude>' in out
+    assert '<details data-search-exclude class="success">' in out
+    assert "<p>prose</p>" in out and "<p>details of it</p>" in out  # the word "details" is left alone
+
+
 def test_every_plain_table_gets_a_parent_of_its_own_once():
     page = '<p>a</p><table><tr><td>1</td></tr></table><p>b</p><table class="x"></table><table><tr></tr></table>'
     out = lean.host_tables(page)

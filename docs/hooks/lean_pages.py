@@ -6,9 +6,11 @@
   renders) get their downloads, generated at every build from the same source: the ``.py`` itself
   and an ``.ipynb`` made from it by jupytext (cells only; Jupyter runs it). Both sit in the page's
   own folder, e.g. ``notebooks/iris/iris.ipynb``.
-* ``on_page_content``: code blocks are left out of the search index (``data-search-exclude``, which
-  Material's search honours). The index is fetched by every page, and code made up about two fifths
-  of it; prose, headings and inline code (the names of functions) stay searchable.
+* ``on_page_content``: code blocks and collapsed boxes (solutions, "how this is checked" notes) are
+  left out of the search index (``data-search-exclude``, which Material's search honours). The index
+  is fetched by every page, and code made up about two fifths of it, the collapsed boxes about a
+  tenth of the rest; the prose a reader sees first, headings and inline code (the names of
+  functions) stay searchable.
 * ``on_post_page``:
   - every plain table is put alone in a parent of its own (``host_tables``), so that Material's
     script framing it does not restyle the rest of the page;
@@ -48,10 +50,12 @@ _files: dict[str, File] = {}
 # --- search index -----------------------------------------------------------------------------
 
 _CODE_BLOCK = re.compile(r'<div class="(language-[\w-]+ )?highlight"')
+_COLLAPSED = re.compile(r"<details(?=[\s>])")
 
 
 def on_page_content(html_text, page, config, files):
-    return _CODE_BLOCK.sub(lambda m: m[0] + " data-search-exclude", html_text)
+    html_text = _CODE_BLOCK.sub(lambda m: m[0] + " data-search-exclude", html_text)
+    return _COLLAPSED.sub("<details data-search-exclude", html_text)
 
 
 # --- downloads --------------------------------------------------------------------------------

@@ -298,10 +298,19 @@ def fill_figures(markdown: str, page: str, described: Mapping[str, tuple[str, st
     if described is None:
         described = {name: (fig.alt_text, fig.caption) for name, fig in figures().items()}
 
+    def pair(alt: str, up: str, name: str) -> str:
+        # Material shows #only-light in the light scheme and #only-dark in the dark one; a tap or a
+        # click opens the figure at full size (a wide one is small on a phone).
+        path = f"{up}figures/"
+        return "".join(
+            f"[![{alt}]({path}{file}#only-{scheme})]({path}{file})"
+            for file, scheme in ((name, "light"), (dark_name(name), "dark"))
+        )
+
     def alt(match: re.Match) -> str:
         name = match["name"]
-        if name in OTHER_HOOKS:
-            return match[0]
+        if name in OTHER_HOOKS:  # its page writes the alt text (with the benchmark's numbers)
+            return pair(match["alt"], match["up"], name)
         if name not in described:
             raise PluginError(f"{page}: image figures/{name} is not a figure any hook draws (see figures())")
         if match["alt"].strip():
@@ -309,13 +318,7 @@ def fill_figures(markdown: str, page: str, described: Mapping[str, tuple[str, st
                 f"{page}: figures/{name} has a hand-written alt; write ![](figures/{name}) "
                 "and the build fills it in from the figure's data"
             )
-        # Material shows #only-light in the light scheme and #only-dark in the dark one; a tap or a
-        # click opens the figure at full size (a wide one is small on a phone).
-        alt, path = _markdown_alt(described[name][0]), f"{match['up']}figures/"
-        return "".join(
-            f"[![{alt}]({path}{file}#only-{scheme})]({path}{file})"
-            for file, scheme in ((name, "light"), (dark_name(name), "dark"))
-        )
+        return pair(_markdown_alt(described[name][0]), match["up"], name)
 
     def caption(block: re.Match) -> str:
         text = block[0]
