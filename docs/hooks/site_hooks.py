@@ -89,8 +89,8 @@ def figures() -> dict[str, object]:
             "hidden activation",
             col_names=a_names,
         ),
-        "computational-graph.png": bp.plots.draw_paths(  # paths.md's example: standardised flower 106
-            bp.Network([4, 5, 3], seed=0), bp.standardize(X)[106], weight=(1, 1), input_index=1
+        "computational-graph.png": bp.plots.draw_paths(  # paths.md's example: the running example too
+            bp.Network([4, 5, 3], seed=0), x[0], weight=(1, 1), input_index=1
         ),
         **_training_figures(bp, X),
         **_autodiff_figures(bp),
