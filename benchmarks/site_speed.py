@@ -428,6 +428,8 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"--pages: expected paths of pages in the nav, got {sorted(unknown)}")
         pages = [(title, path) for title, path in pages if path in wanted]
+        # read first: a missing file fails now, not after the runs
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.site or Path(tmp) / "site"
         server, url = serve(folder)
@@ -447,7 +449,7 @@ def main(argv=None) -> int:
             server.shutdown()
             server.server_close()
     if args.pages:
-        results = remeasured(json.loads(args.out.read_text(encoding="utf-8")), rows, throttled, loads)
+        results = remeasured(earlier, rows, throttled, loads)
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(table(results))
         print(f"\nreplaced {len(rows)} pages in {args.out}", file=sys.stderr)
