@@ -15,11 +15,9 @@
 # # Training on iris
 #
 # The chapters derived the gradients of the 4-5-3 network mostly for one flower at a time
-# ([batches](../../batches/) gives the form for many). Here the same
-# network learns to tell the three iris species apart from four measurements. This page is a
-# notebook executed at every build of the site, so each number and figure below comes from the
-# current `backprop_derived` code. Its source is `docs/notebooks/iris.py`, a plain Python file that also
-# runs as a script.
+# ([batches](../../batches/) gives the form for many). Here the same network learns to tell the three
+# iris species apart from four measurements. This notebook, `docs/notebooks/iris.py`, runs at every
+# build of the site (and as a script), so each number and figure comes from the current code.
 #
 # ## The data
 #
@@ -40,11 +38,10 @@ assert X.shape == (150, 4) and list(np.bincount(y)) == [50, 50, 50]
 assert list(np.bincount(y_train)) == [35, 35, 35] and list(np.bincount(y_test)) == [15, 15, 15]
 
 # %% [markdown]
-# The measurements have different scales (petal width is much smaller than sepal length), so each
-# column is centred and scaled by the **training** set's mean and standard deviation. The test set
-# is scaled with the same numbers, so nothing about it leaks into training. (The chapters'
-# [running example](../../notation/#the-running-example) standardises with all 150 flowers'
-# statistics, since it trains nothing; the network here is the same, its inputs differ slightly.)
+# The measurements have different scales, so each column is centred and scaled by the **training**
+# set's mean and standard deviation, and the test set with the same numbers, so nothing about it
+# leaks into training. (The [running example](../../notation/#the-running-example) trains nothing
+# and standardises with all 150 flowers' statistics, so its inputs differ slightly.)
 
 # %%
 X_train_s, X_test_s = bp.standardize(X_train, X_test)
@@ -61,10 +58,9 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 #
 # Before trusting the gradients to train with, compare them with central differences
 # ([checking gradients](../../gradient-checking/)). The relative error must stay below the one
-# threshold of `bp.gradient_check`, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). With the standardised inputs
-# and this seed, `bp.dead_units` finds no hidden neuron that is off for every training flower; on
-# the raw inputs two of them are ([the cost chapter](../../cost/#dead-neurons)), and their incoming
-# weights would never get a gradient.
+# threshold of `bp.gradient_check`, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). On the standardised
+# inputs `bp.dead_units` finds no hidden neuron off for every training flower; on the raw inputs two
+# are ([the cost chapter](../../cost/#dead-neurons)), and their weights would never get a gradient.
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -82,8 +78,9 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of
 # 16 and a last batch of the 9 flowers left over (105 = 6 × 16 + 9). The cost of a batch is the
 # mean over its own rows, so in that last step each of the 9 flowers weighs 16/9 times as much as
-# a flower in a full batch; across epochs the flowers take turns in it, because each epoch
-# reshuffles. For each batch
+# a flower in a full batch; each epoch reshuffles, so the flowers take turns in it. The cell below
+# records the batches `bp.train` hands to the backward pass in one epoch of a copy of the network
+# and checks all three statements against them. For each batch
 # the backward pass computes, from the last layer down ([output layer](../../output-layer/),
 # [hidden layer](../../hidden-layer/), [batches](../../batches/)),
 #
@@ -92,17 +89,32 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # where $[Z_1 > 0]$ is 1 in each entry where $Z_1$ is positive and 0 elsewhere (the ReLU's
 # derivative, applied entry by entry), and
 #
-# $$\frac{\partial C}{\partial W_l} = \Delta_l^T A_{l-1},$$
-#
-# $$\frac{\partial C}{\partial \mathbf{b}_l} = \mathbf{1}^T \Delta_l ,$$
+# $$\partial C / \partial W_l = \Delta_l^T A_{l-1}, \quad \partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l ,$$
 #
 # and every parameter takes a step against its gradient, $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$
 # with learning rate $\eta = 0.1$. One line is printed every 25 epochs.
 
 # %%
-full_batches, last_batch = divmod(len(X_train_s), 16)
-print(f"{full_batches} batches of 16 and one of {last_batch}; a flower of the last batch weighs {16 / last_batch:.2f}")
-assert (full_batches, last_batch) == (6, 9) and round(16 / last_batch, 2) == 1.78  # 16/9
+probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
+batches = []  # (X, Y) of every batch the trainer hands to the backward pass
+backward = probe.gradients
+
+
+def recording(X_batch, Y_batch):
+    batches.append((X_batch, Y_batch))
+    return backward(X_batch, Y_batch)
+
+
+probe.gradients = recording
+_ = bp.train(probe, X_train_s, Y_train, epochs=1, learning_rate=0.1, batch_size=16, seed=0)
+sizes = [len(X_batch) for X_batch, _ in batches]
+print(f"batch sizes in one epoch: {sizes}; a flower of the last batch weighs {16 / sizes[-1]:.2f}")
+assert sizes == [16] * 6 + [9] and round(16 / sizes[-1], 2) == 1.78  # 16/9
+seen = np.concatenate([X_batch for X_batch, _ in batches])
+assert sorted(map(tuple, seen)) == sorted(map(tuple, X_train_s))  # every flower once, none dropped or padded
+X_9, Y_9 = batches[-1]
+per_flower = [probe.cost(X_9[r : r + 1], Y_9[r : r + 1]) for r in range(9)]
+np.testing.assert_allclose(probe.cost(X_9, Y_9), sum(per_flower) / 9, rtol=1e-12)  # the batch cost: their mean
 history = bp.train(
     net,
     X_train_s,
@@ -118,32 +130,25 @@ history = bp.train(
 # %% [markdown]
 # ## Learning curves
 #
-# The cost falls and then flattens: in the log above (which starts at epoch 25) it falls from
-# 0.1503 at epoch 25 to 0.0852 at epoch 50, then by less than 0.01 over the last 100 epochs
-# (0.0572 at epoch 100, 0.0482 at epoch 200). Training ends at 0.981 accuracy
-# (103 of the 105 training flowers) and the test set at 0.956 (43 of the 45 test flowers). With 45
-# test flowers each one is worth about 0.022 of accuracy, so the test curve moves in steps of one
-# flower as training keeps shifting the boundaries: from epoch 100 on it takes only the values of
-# 43, 44 and 45 flowers right. Early on it was higher: all 45 test flowers were right at epochs
-# 25 and 50, while the training cost was still falling fast. That is a wobble of a flower or two, not a
-# better network: the test cost, which moves continuously where accuracy counts whole flowers, was
-# 0.1369 at epoch 25 and 0.0657 at epoch 200, so the network of epoch 200 fits the test flowers
-# better than that of epoch 25 although it names two fewer of them right.
+# The cost falls and then flattens: in the log above it falls from 0.1503 at epoch 25 to 0.0852 at
+# epoch 50, then by less than 0.01 over the last 100 epochs (0.0572 at epoch 100, 0.0482 at 200).
+# Training ends at 0.981 accuracy (103 of 105 flowers), the test set at 0.956 (43 of 45). Each test
+# flower is worth about 0.022 of accuracy, so the test curve moves in steps of one flower: from
+# epoch 100 on it takes only the values of 43, 44 and 45 right. All 45 were right at epochs 25 and
+# 50, a wobble of a flower or two, not a better network: the test cost, which moves continuously,
+# was 0.1369 at epoch 25 and 0.0657 at epoch 200, so the later network fits the test flowers better
+# although it names two fewer right.
 #
-# The test cost does not fall smoothly. From one epoch to the next it rises at 75 of the 199
-# steps; of the seven steps between the eight logged epochs it rises at two, from 0.0734 to 0.0763
-# between epochs 100 and 125 and from 0.0626 to 0.0657 between epochs 175 and 200, while the
-# training cost, read at the same logged epochs, falls at every one of those seven steps. The
-# training cost is not smooth either: from one epoch to the next it too rises, at 34 of the 199
-# steps, because mini-batch SGD moves on the gradient of one batch at a time, not of all 105
-# flowers. After the first of the test cost's two rises it falls again, and its lowest value,
-# 0.0619 at epoch 176, is less than 0.004 below its final one. On 45 test flowers these are fluctuations of
-# a few thousandths: in 200 epochs the test cost shows no clear upturn. A test cost that turns up
-# and stays up while the training cost falls is the sign of a network fitting its training flowers
-# more closely than new ones, and watching for it is no stopping rule either: stopping where the
-# test set scores best lets the test set choose the network, and its score is then no longer a
-# fair estimate (a separate validation set picks the epoch). The assertions below check these
-# numbers against the recorded history.
+# Neither cost falls smoothly. The test cost rises at 75 of the 199 steps from one epoch to the
+# next, and at two of the seven steps between logged epochs (0.0734 to 0.0763 between epochs 100
+# and 125, 0.0626 to 0.0657 between 175 and 200), where the logged training cost falls at all
+# seven. The training cost rises at 34 of the 199 steps, because mini-batch SGD moves on the
+# gradient of one batch at a time: the same network trained on all 105 flowers at each step (same
+# start and rate) rises at none. The test cost's lowest value, 0.0619 at epoch 176, is less than
+# 0.004 below its final one: on 45 flowers, fluctuations of a few thousandths, and no clear upturn.
+# A test cost that turns up and stays up while the training cost falls would show overfitting;
+# stopping where the test set scores best would let it choose the network, so a separate
+# validation set picks the epoch. The cell below asserts these numbers.
 
 # %%
 test_acc = np.array(history.test_accuracy)
@@ -153,15 +158,15 @@ assert history.loss[99] - history.loss[199] < 0.01 < history.loss[24] - history.
 late = np.rint(test_acc[99:] * 45).astype(int)  # flowers right, epochs 100 to 200
 np.testing.assert_allclose(late / 45, test_acc[99:], atol=1e-12)
 assert sorted(set(late)) == [43, 44, 45]
-assert test_acc[24] == 1.0 and test_acc[49] == 1.0  # epochs 25 and 50: all 45 right
-assert abs(test_acc[-1] - 43 / 45) < 1e-12 and round(test_acc[-1], 3) == 0.956
+assert test_acc[24] == test_acc[49] == 1.0 and round(test_acc[-1], 3) == 0.956  # all 45 at epochs 25, 50; 43 at 200
 test_loss = np.round(history.test_loss, 4)
-assert (test_loss[24], test_loss[199]) == (0.1369, 0.0657)  # lower at the end than at epoch 25
-assert (test_loss[99], test_loss[124], test_loss[174]) == (0.0734, 0.0763, 0.0626)  # the two rises in the log
+assert tuple(test_loss[[24, 199, 99, 124, 174]]) == (0.1369, 0.0657, 0.0734, 0.0763, 0.0626)  # epochs 25, 200; rises
 logged_steps = np.diff(history.test_loss[24::25])  # epochs 25, 50, ..., 200: eight logged, seven steps
 assert len(logged_steps) == 7 and int(np.sum(logged_steps > 0)) == 2  # of the seven logged steps, two rise
 assert np.all(np.diff(history.loss[24::25]) < 0)  # the training cost falls at all seven logged steps
 assert int(np.sum(np.diff(history.loss) > 0)) == 34  # but from epoch to epoch it rises at 34 of 199
+full = bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=200, learning_rate=0.1, batch_size=105)
+assert int(np.sum(np.diff(full.loss) > 0)) == 0  # the same start, all 105 flowers in each step: no rise
 lowest = int(np.argmin(history.test_loss))
 assert (lowest + 1, round(history.test_loss[lowest], 4)) == (176, 0.0619)  # lowest at epoch 176
 assert 0 < history.test_loss[-1] - history.test_loss[lowest] < 0.004  # less than 0.004 below the final value
@@ -175,21 +180,18 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # %% [markdown]
 # ## What the diagnostics show during training
 #
-# `bp.gradient_norms` measures how large each layer's weight gradient is. (How initialisation
-# shapes that flow through many layers is the topic of the
-# [initialisation page](../../training/initialisation/); this network has one hidden layer, and this
-# section makes no prediction to test.) A fresh copy of the network, trained one epoch at a
-# time with the same rate and batch size but reshuffled with its own seed each epoch, has the norm
-# of $\partial C / \partial W_l$ of each layer on the whole training set measured before epochs 1,
-# 10, 50 and 200. Both layers' gradients shrink as the cost flattens, each by more than a factor
-# of 10 between the first and the last of these measurements. Their ratio (the last column below)
-# moves from 0.36 before the first epoch, where the first layer's gradient is about a third of the
-# second's, through 0.70 to about 1 (0.98, then 1.11). The first ratio is measured at the initial weights
-# (seed 0), on these data; this run does not show what sets it. Training moves it to about 1;
-# in this run neither layer's gradient vanishes relative to the other's. The other
-# shuffles make this copy end near the network above, not equal to it: the block prints how far
-# its weights are from that network's, relative to their size, and checks that the two predict the
-# same species for every test flower.
+# `bp.gradient_norms` measures how large each layer's weight gradient is (how initialisation shapes
+# that flow through many layers is the [initialisation page](../../training/initialisation/)'s
+# topic; this section makes no prediction). A fresh copy of the network, trained one epoch at a time
+# with the same rate and batch size but reshuffled with its own seed each epoch, has the norm of
+# $\partial C / \partial W_l$ of each layer on the whole training set measured before epochs 1, 10,
+# 50 and 200. Both shrink as the cost flattens, each by more than a factor of 10 from the first to
+# the last measurement. Their ratio (the last column below) moves from 0.36 at the initial weights
+# (seed 0), where this run does not show what sets it, through 0.70 to near 1 (0.98 before epoch
+# 50, 1.11 before epoch 200): in this run neither layer's gradient vanishes relative to the other's.
+# The other shuffles make this copy end near the network above, not equal to it: the block prints
+# how far apart their weights are, relative to their size, and checks that the two predict the same
+# species for every test flower.
 
 # %%
 diag_net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -267,20 +269,18 @@ bp.plots.plot_decision_regions(
 )
 
 # %% [markdown]
-# The petal-only network gets every test flower right, two flowers (0.044) above the
-# four-feature network's 0.956. On the training set of the same split (105 flowers) the ranking reverses: the
-# petal-only network gets 0.943 of the training flowers right (6 of 105 wrong), the four-feature
-# network 0.981. Two flowers of 45 are too few to rank the two networks, and the 45 of 45 is the
-# luck of which flowers landed in the test set: on ten other stratified splits (seeds 1 to 10),
-# each network trained the same way, the four-feature network scores at least as well as the
-# petal-only one on every split, and better on 7 of them (by one flower each time). Counting split 0
-# as well, the record over the 11 splits is 7 wins for the four features, 3 ties and 1 loss (split 0,
-# by two flowers). These are related trials, not independent ones: the ten test sets overlap (two of
-# them share 13.1 of their 45 flowers on average, 6 to 19, over the 45 pairs), and every one of the
-# 22 networks starts from weights drawn with seed 0 and reshuffles its batches with seed 0. What the
-# plot does show is that this petal network separates setosa completely, and misclassifies 6 of
-# the 150 flowers, 3 each way between versicolor and virginica, whose petal measurements overlap
-# (the ranges asserted under the confusion matrix above).
+# The petal-only network gets every test flower right, two flowers (0.044) above the four-feature
+# network's 0.956; on the training flowers of the same split the ranking reverses (0.943, 6 of 105
+# wrong, against 0.981). Two flowers of 45 cannot rank the networks: on ten other stratified splits
+# (seeds 1 to 10), each network trained the same way, the four-feature network scores at least as
+# well on every split and better on 7, by one flower each time. With split 0 the record is 7 wins,
+# 3 ties and 1 loss (split 0, by two flowers), and margins of one flower, smaller than split 0's two
+# the other way, do not rank them either. The trials are related, not independent: the ten test
+# sets overlap (two share 13.1 of their 45 flowers on average, 6 to 19, over the 45 pairs), and all
+# 22 networks start from weights drawn with seed 0 and reshuffle their batches with seed 0. What the
+# plot does show is that this petal network separates setosa completely and misclassifies 6 of the
+# 150 flowers, 3 each way between versicolor and virginica, whose petal measurements overlap (the
+# ranges asserted under the confusion matrix above).
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
