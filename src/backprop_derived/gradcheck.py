@@ -112,7 +112,9 @@ def gradient_check(
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
     exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
-    unless a ``+-h`` nudge crosses a ReLU kink or round-off reaches the threshold.
+    unless a ``+-h`` nudge crosses a ReLU kink, round-off reaches the threshold, or the truncation
+    error ``h**2 * C''' / 6`` does (large logits, a saturated output: shrink ``h`` and watch the
+    error fall about as ``h**2``).
 
     The kink: nudging ``W_l[i, j]`` by ``h`` moves ``z_l[i]`` by ``h * a_prev[j]``, and nudging
     ``b_l[i]`` moves it by ``h``. With **one** hidden ReLU layer, no nudge crosses a kink while
