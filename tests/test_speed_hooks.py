@@ -240,14 +240,15 @@ def test_code_blocks_and_collapsed_boxes_are_left_out_of_the_search_index():
     assert "<p>prose</p>" in out and "<p>details of it</p>" in out  # the word "details" is left alone
 
 
-def test_every_plain_table_gets_a_parent_of_its_own_once():
+def test_every_plain_table_is_framed_once_and_others_are_left_alone():
     page = '<p>a</p><table><tr><td>1</td></tr></table><p>b</p><table class="x"></table><table><tr></tr></table>'
-    out = lean.host_tables(page)
+    out = lean.frame_tables(page)
+    frame = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="framed">'
     assert out == (
-        '<p>a</p><div class="table-host"><table><tr><td>1</td></tr></table></div><p>b</p>'
-        '<table class="x"></table><div class="table-host"><table><tr></tr></table></div>'
+        f"<p>a</p>{frame}<tr><td>1</td></tr></table></div></div><p>b</p>"
+        f'<table class="x"></table>{frame}<tr></tr></table></div></div>'
     )
-    assert lean.host_tables(out) == out  # the post-build step runs it again on MkDocs' output
+    assert lean.frame_tables(out) == out  # the post-build step runs it again on MkDocs' output
 
 
 def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():

@@ -12,8 +12,8 @@
   tenth of the rest; the prose a reader sees first, headings and inline code (the names of
   functions) stay searchable.
 * ``on_post_page``:
-  - every plain table is put alone in a parent of its own (``host_tables``), so that Material's
-    script framing it does not restyle the rest of the page;
+  - every plain table is written into Material's scroll frame (``frame_tables``), so that
+    Material's script does not move it in the page once it has loaded;
   - every image in the content gets ``width`` and ``height`` (read from the PNG: the generated
     figures' bytes, the notebook's inline ``data:`` images), so its box is reserved before it
     arrives; a PNG drawn at 190 dpi or more (its ``pHYs`` chunk says so) is shown at half its pixel
@@ -349,25 +349,24 @@ def on_post_page(output, page, config):
     if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
         folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
         output = lean_notebook(output, page.file.src_uri, folder)
-    return size_images(host_tables(output), page.url)
+    return size_images(frame_tables(output), page.url)
 
 
 # --- tables -----------------------------------------------------------------------------------
 
-TABLE_HOST = '<div class="table-host">'
-_BARE_TABLE = re.compile(r"(?<!" + re.escape(TABLE_HOST) + r")<table>(.*?)</table>", re.S)
+# Material's scroll frame for a table (its components/content/table), written into the HTML here.
+TABLE_FRAME = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="framed">'
+_PLAIN_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 
 
-def host_tables(output: str) -> str:
-    """Put every plain ``<table>`` alone in a ``<div class="table-host">`` of its own.
+def frame_tables(output: str) -> str:
+    """Put every plain ``<table>`` in Material's scroll frame at build time, as ``<table class="framed">``.
 
-    Material's script wraps each such table in its scroll frame once the page has loaded. With the
-    table among the article's other children, Chromium then styles much of the page again, in one
-    task: in its trace, 3,000 to 12,000 more elements styled while the page loads on the pages with
-    tables (the API reference: about 14,900 elements in all, 11,600 with the tables hosted): the
-    forced style and layout that ``benchmarks/main_thread.py`` found the largest share of their
-    blocking time in Lighthouse's slow-phone run. Alone in a parent of its own,
-    the table is framed without that. Material's styling of the table and its frame is unchanged.
-    A second run changes nothing.
+    Material's script frames each table without a class once the page has loaded, moving it in the
+    page; on a slow phone that costs the pages with tables most of their blocking time (in
+    Lighthouse's run, style and layout of the whole page forced right after by Material's header:
+    0.6 to 1.7 s of simulated blocking on the notation and conventions pages, against under 0.3 s
+    with the frames written here). A table with a class is left alone by that script (and by
+    Material's table styles, which extra.css gives ``table.framed``). A second run changes nothing.
     """
-    return _BARE_TABLE.sub(lambda m: f"{TABLE_HOST}{m[0]}</div>", output)
+    return _PLAIN_TABLE.sub(lambda m: f"{TABLE_FRAME}{m[1]}</table></div></div>", output)

@@ -15,7 +15,7 @@
       else if (el.hasAttribute("tabindex")) el.removeAttribute("tabindex");
     });
   }
-  // Material's document$ fires once its script has framed the tables.
+  // Material's document$ fires once its script has set the page up.
   if (typeof document$ !== "undefined") document$.subscribe(mark);
   else document.addEventListener("DOMContentLoaded", mark);
   if (document.fonts) document.fonts.ready.then(mark);
