@@ -31,17 +31,28 @@ DOCS = ROOT / "docs"
 FIGURES = DOCS / "figures"
 
 
+_LOADED: dict[Path, ModuleType] = {}
+
+
 def load(name: str, folder: str = "hooks") -> ModuleType:
     """The module ``docs/<folder>/<name>.py``, imported once per process.
 
     MkDocs imports each hook under its own name; a module it has already imported is reused, so
     the hooks and the Markdown extension share one state (e.g. build_math's one KaTeX engine,
-    whose cache of formulas the font cut reads).
+    whose cache of formulas the font cut reads). The module found is remembered while it is still
+    the one ``sys.modules`` holds under its name (``mkdocs serve`` imports the hooks again when it
+    reloads the configuration): this is called for every Markdown conversion (each docstring of the
+    API reference is one), and looking through ``sys.modules`` each time, resolving every module's
+    path, was most of a build's time.
     """
     path = (DOCS / folder / f"{name}.py").resolve()
+    known = _LOADED.get(path)
+    if known is not None and sys.modules.get(known.__name__) is known:
+        return known
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if file and Path(file).resolve() == path:
+            _LOADED[path] = module
             return module
     spec = importlib.util.spec_from_file_location(f"backprop_site_{name}", path)
     if spec is None or spec.loader is None:
@@ -49,6 +60,7 @@ def load(name: str, folder: str = "hooks") -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and pickle look a module up there
     spec.loader.exec_module(module)
+    _LOADED[path] = module
     return module
 
 
