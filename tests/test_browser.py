@@ -151,6 +151,7 @@ class Visit:
     raw_html: list[str] = field(default_factory=list)  # problems of the HTML as the server sent it
     scripts: list[str] = field(default_factory=list)
     cls: float = 0.0
+    moved: list[str] = field(default_factory=list)
     transfer: int = 0
     fit: dict = field(default_factory=dict)  # FIT_PROBE's findings at each width in WIDTHS
 
@@ -251,10 +252,21 @@ def raw_html_problems(page_html: str) -> list[str]:
 
 
 # After load: every layout shift not caused by input (the CLS sum) and the bytes on the wire.
-OBSERVE_SHIFTS = """(() => {
+OBSERVE_SHIFTS = r"""(() => {
   window.__cls = 0;
+  window.__moved = [];  // what moved, so that a failure says which element and by how much
+  const name = n => !n ? '?' : n.nodeType === 1
+    ? n.localName + (n.id ? '#' + n.id : '') + (n.className && n.className.baseVal === undefined
+      ? '.' + String(n.className).trim().split(/\s+/).join('.') : '')
+    : '#text "' + (n.textContent || '').trim().slice(0, 30) + '"';
   new PerformanceObserver(list => {
-    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+    for (const e of list.getEntries()) {
+      if (e.hadRecentInput) continue;
+      window.__cls += e.value;
+      for (const s of e.sources || [])
+        window.__moved.push(`${name(s.node)} at ${Math.round(e.startTime)} ms: top ` +
+                            `${Math.round(s.previousRect.y)} -> ${Math.round(s.currentRect.y)} px`);
+    }
   })
     .observe({type: 'layout-shift', buffered: true});
 })();"""
@@ -262,7 +274,8 @@ SETTLED = """async () => {
   await document.fonts.ready;
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
-  return {cls: window.__cls, transfer: entries.reduce((s, e) => s + (e.transferSize || 0), 0),
+  return {cls: window.__cls, moved: window.__moved.slice(0, 5),
+          transfer: entries.reduce((s, e) => s + (e.transferSize || 0), 0),
           scripts: performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script')
                    .map(e => e.name)};
 }"""
@@ -373,7 +386,8 @@ async def visit(browser, url: str, scheme: str = "light", axe: bool = False, fit
         if response is not None and response.ok:
             result.raw_html = raw_html_problems(await response.text())
         settled = await page.evaluate(SETTLED)
-        result.cls, result.transfer, result.scripts = settled["cls"], settled["transfer"], settled["scripts"]
+        result.cls, result.moved = settled["cls"], settled["moved"]
+        result.transfer, result.scripts = settled["transfer"], settled["scripts"]
         result.math = await page.evaluate(MATH_PROBE)
         result.code_blocks, result.uncopyable_blocks = await page.evaluate(COPY_PROBE, COPY_BUTTON)
         result.images = await page.evaluate("() => document.querySelectorAll('.md-content img').length")
@@ -457,7 +471,7 @@ def problems(v: Visit) -> list[str]:
     if katex_scripts:
         out.append(f"KaTeX script loaded: {katex_scripts}")
     if v.cls > CLS_LIMIT:
-        out.append(f"layout shift after load: CLS {v.cls:.3f} > {CLS_LIMIT}")
+        out.append(f"layout shift after load: CLS {v.cls:.3f} > {CLS_LIMIT}; moved: {v.moved}")
     if v.transfer > TRANSFER_BUDGET:
         out.append(f"transfer over budget: {v.transfer / 1024:.0f} KiB > {TRANSFER_BUDGET / 1024:.0f} KiB")
     out += [f"at {width} px: {line}" for width, lines in v.fit.items() for line in lines]
