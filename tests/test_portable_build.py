@@ -173,3 +173,23 @@ def test_a_figure_gives_the_same_bytes_however_often_it_is_written():
     fig = bp.plots.plot_jacobian(np.diag([1.0, 0.0, 1.0]), "d a / d z", "output a_i", "input z_j")
     first = prebuild._fresh(fig).png_bytes()
     assert prebuild._fresh(fig).png_bytes() == first  # a serve rebuild writes the cached figure again
+
+
+def test_load_reuses_the_hook_module_until_it_is_imported_again():
+    # MkDocs imports each hook under its own name, and `mkdocs serve` imports it again when it
+    # reloads the configuration: load() must then hand out the new module, or the extension and
+    # the hooks would keep two KaTeX engines (and the font cut would read the wrong one).
+    import importlib.util
+    import sys
+
+    path = DOCS / "hooks" / "benchmark_page.py"
+    first = prebuild.load("benchmark_page")
+    assert prebuild.load("benchmark_page") is first
+    spec = importlib.util.spec_from_file_location(first.__name__, path)
+    again = importlib.util.module_from_spec(spec)
+    sys.modules[first.__name__] = again
+    try:
+        spec.loader.exec_module(again)
+        assert prebuild.load("benchmark_page") is again
+    finally:
+        sys.modules[first.__name__] = first
