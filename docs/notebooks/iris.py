@@ -40,8 +40,8 @@ assert list(np.bincount(y_train)) == [35, 35, 35] and list(np.bincount(y_test)) 
 # %% [markdown]
 # The measurements have different scales, so each column is centred and scaled by the **training**
 # set's mean and standard deviation, and the test set with the same numbers, so nothing about it
-# leaks into training. (The [running example](../../notation/#the-running-example) trains nothing
-# and standardises with all 150 flowers' statistics, so its inputs differ slightly.)
+# leaks into training. (The notation page's [running example](../../notation/#the-running-example)
+# standardises with all 150 flowers' statistics, so its inputs differ slightly.)
 
 # %%
 X_train_s, X_test_s = bp.standardize(X_train, X_test)
@@ -57,10 +57,12 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 # $C = -\frac{1}{m}\sum_{r}\sum_k y_k^{(r)} \log a_k^{(r)}$.
 #
 # Before trusting the gradients to train with, compare them with central differences
-# ([checking gradients](../../gradient-checking/)). The relative error must stay below the one
-# threshold of `bp.gradient_check`, `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). On the standardised
-# inputs `bp.dead_units` finds no hidden neuron off for every training flower; on the raw inputs two
-# are ([the cost chapter](../../cost/#dead-neurons)), and their weights would never get a gradient.
+# ([checking gradients](../../gradient-checking/)): the relative error must stay below
+# `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). A check at the random initial weights says little about
+# the weights training reaches (CS231n's advice, quoted under [question 1](../../questions/#question-1)),
+# so the learning-curves cell checks again after 200 epochs. On the standardised inputs
+# `bp.dead_units` finds no hidden neuron off for every training flower; on the raw inputs two are
+# ([the cost chapter](../../cost/#dead-neurons)), and their weights would never get a gradient.
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -78,16 +80,16 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of
 # 16 and a last batch of the 9 flowers left over (105 = 6 × 16 + 9). The cost of a batch is the
 # mean over its own rows, so in that last step each of the 9 flowers weighs 16/9 times as much as
-# a flower in a full batch; each epoch reshuffles, so the flowers take turns in it. The cell below
-# records the batches `bp.train` hands to the backward pass in one epoch of a copy of the network
-# and checks all three statements against them. For each batch
-# the backward pass computes, from the last layer down ([output layer](../../output-layer/),
+# a flower in a full batch; each epoch reshuffles, so other flowers make up the last batch. The cell
+# below records the batches `bp.train` hands to the backward pass in two epochs of a copy of the
+# network, and measures each flower's weight $c$ in a batch gradient: the gradient by central
+# differences equals $c$ times the sum of the flowers' own gradients. For each batch the backward
+# pass computes, from the last layer down ([output layer](../../output-layer/),
 # [hidden layer](../../hidden-layer/), [batches](../../batches/)),
 #
 # $$\begin{aligned} \Delta_2 &= \frac{1}{m}(A_2 - Y), \\ \Delta_1 &= (\Delta_2 W_2) * [Z_1 > 0], \end{aligned}$$
 #
-# where $[Z_1 > 0]$ is 1 in each entry where $Z_1$ is positive and 0 elsewhere (the ReLU's
-# derivative, applied entry by entry), and
+# where $[Z_1 > 0]$, 1 where $Z_1$ is positive and 0 elsewhere, is the ReLU's derivative, and
 #
 # $$\partial C / \partial W_l = \Delta_l^T A_{l-1}, \quad \partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l ,$$
 #
@@ -106,26 +108,32 @@ def recording(X_batch, Y_batch):
 
 
 probe.gradients = recording
-_ = bp.train(probe, X_train_s, Y_train, epochs=1, learning_rate=0.1, batch_size=16, seed=0)
+_ = bp.train(probe, X_train_s, Y_train, epochs=2, learning_rate=0.1, batch_size=16, seed=0)
 sizes = [len(X_batch) for X_batch, _ in batches]
-print(f"batch sizes in one epoch: {sizes}; a flower of the last batch weighs {16 / sizes[-1]:.2f}")
-assert sizes == [16] * 6 + [9] and round(16 / sizes[-1], 2) == 1.78  # 16/9
-seen = np.concatenate([X_batch for X_batch, _ in batches])
+print(f"batch sizes in the first epoch: {sizes[:7]}")
+assert sizes == 2 * ([16] * 6 + [9])
+seen = np.concatenate([X_batch for X_batch, _ in batches[:7]])
 assert sorted(map(tuple, seen)) == sorted(map(tuple, X_train_s))  # every flower once, none dropped or padded
-X_9, Y_9 = batches[-1]
-per_flower = [probe.cost(X_9[r : r + 1], Y_9[r : r + 1]) for r in range(9)]
-np.testing.assert_allclose(probe.cost(X_9, Y_9), sum(per_flower) / 9, rtol=1e-12)  # the batch cost: their mean
-history = bp.train(
-    net,
-    X_train_s,
-    Y_train,
-    epochs=200,
-    learning_rate=0.1,
-    batch_size=16,
-    seed=0,
-    test=(X_test_s, Y_test),
-    print_every=25,
-)
+last_1, last_2 = (set(map(tuple, batches[k][0])) for k in (6, 13))
+print(f"the last batches of epochs 1 and 2 share {len(last_1 & last_2)} of their 9 flowers")
+assert len(last_1 & last_2) < 9  # reshuffled: other flowers in the last batch
+
+
+def flower_weight(X_batch, Y_batch):
+    """c with (batch gradient by central differences) = c * (sum of the flowers' own gradients)."""
+    numeric = np.concatenate([g.ravel() for pair in bp.numerical_gradients(probe, X_batch, Y_batch) for g in pair])
+    own = [backward(X_batch[r : r + 1], Y_batch[r : r + 1]) for r in range(len(X_batch))]  # one flower each
+    summed = np.concatenate([sum(g[layer][part] for g in own).ravel() for layer in (0, 1) for part in (0, 1)])
+    c = summed @ numeric / (summed @ summed)
+    np.testing.assert_allclose(c * summed, numeric, rtol=1e-6, atol=1e-9)  # one weight fits every entry
+    return c
+
+
+c_9, c_16 = flower_weight(*batches[13]), flower_weight(*batches[7])
+print(f"a flower's weight: 1/{1 / c_9:.3f} in the last batch, 1/{1 / c_16:.3f} in a full one; ratio {c_9 / c_16:.2f}")
+assert round(1 / c_9, 3) == 9 and round(1 / c_16, 3) == 16 and round(c_9 / c_16, 2) == 1.78  # 16/9
+test = (X_test_s, Y_test)
+history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch_size=16, test=test, print_every=25)
 
 # %% [markdown]
 # ## Learning curves
@@ -139,16 +147,18 @@ history = bp.train(
 # was 0.1369 at epoch 25 and 0.0657 at epoch 200, so the later network fits the test flowers better
 # although it names two fewer right.
 #
-# Neither cost falls smoothly. The test cost rises at 75 of the 199 steps from one epoch to the
-# next, and at two of the seven steps between logged epochs (0.0734 to 0.0763 between epochs 100
-# and 125, 0.0626 to 0.0657 between 175 and 200), where the logged training cost falls at all
-# seven. The training cost rises at 34 of the 199 steps, because mini-batch SGD moves on the
-# gradient of one batch at a time: the same network trained on all 105 flowers at each step (same
-# start and rate) rises at none. The test cost's lowest value, 0.0619 at epoch 176, is less than
-# 0.004 below its final one: on 45 flowers, fluctuations of a few thousandths, and no clear upturn.
-# A test cost that turns up and stays up while the training cost falls would show overfitting;
-# stopping where the test set scores best would let it choose the network, so a separate
-# validation set picks the epoch. The cell below asserts these numbers.
+# Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199
+# steps, and at two of the seven logged steps (0.0734 to 0.0763 between epochs 100 and 125, 0.0626
+# to 0.0657 between 175 and 200), where the logged training cost falls at all seven. The training
+# cost rises at 34 of the 199 steps. Mini-batch SGD moves on one batch's gradient at a time, and the
+# control points to that noise: as many steps (1400, same start and rate) on all 105 flowers each
+# rise at none and end at 0.0480. The test cost's lowest value, 0.0619 at epoch 176, is less than
+# 0.004 below its final one: fluctuations of a few thousandths on 45 flowers, no clear upturn. A
+# test cost that turned up and stayed up while the training cost fell would show overfitting;
+# choosing the epoch where the test set scores best would let it pick the network, so a separate
+# validation set would pick the epoch. The cell below asserts these numbers and checks the gradient
+# again at the trained weights. (The plot functions return a matplotlib `Figure` built without
+# pyplot: Jupyter shows it; in a script or the interpreter, call its `savefig("history.png")`.)
 
 # %%
 test_acc = np.array(history.test_accuracy)
@@ -165,33 +175,34 @@ logged_steps = np.diff(history.test_loss[24::25])  # epochs 25, 50, ..., 200: ei
 assert len(logged_steps) == 7 and int(np.sum(logged_steps > 0)) == 2  # of the seven logged steps, two rise
 assert np.all(np.diff(history.loss[24::25]) < 0)  # the training cost falls at all seven logged steps
 assert int(np.sum(np.diff(history.loss) > 0)) == 34  # but from epoch to epoch it rises at 34 of 199
-full = bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=200, learning_rate=0.1, batch_size=105)
-assert int(np.sum(np.diff(full.loss) > 0)) == 0  # the same start, all 105 flowers in each step: no rise
+full = bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, learning_rate=0.1, batch_size=105)
+assert int(np.sum(np.diff(full.loss) > 0)) == 0 and round(full.loss[-1], 4) == 0.0480  # 1400 full steps: no rise
 lowest = int(np.argmin(history.test_loss))
 assert (lowest + 1, round(history.test_loss[lowest], 4)) == (176, 0.0619)  # lowest at epoch 176
 assert 0 < history.test_loss[-1] - history.test_loss[lowest] < 0.004  # less than 0.004 below the final value
 assert int(np.sum(np.diff(history.test_loss) > 0)) == 75 and len(history.test_loss) == 200  # 75 of 199 steps rise
-print(
-    f"test cost: lowest {history.test_loss[lowest]:.4f} at epoch {lowest + 1}, {history.test_loss[-1]:.4f} at epoch 200"
-)
+print(f"test cost: lowest {history.test_loss[lowest]:.4f} at epoch {lowest + 1}, final {history.test_loss[-1]:.4f}")
 assert abs(history.accuracy[-1] - 103 / 105) < 1e-12 and round(history.accuracy[-1], 3) == 0.981
+check_trained = bp.gradient_check(net, X_train_s, Y_train)
+print(f"after 200 epochs, largest relative error of the backpropagated gradients: {check_trained:.1e}")
+assert check_trained < bp.GRADIENT_CHECK_TOLERANCE
 bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accuracy per epoch")
 
 # %% [markdown]
 # ## What the diagnostics show during training
 #
 # `bp.gradient_norms` measures how large each layer's weight gradient is (how initialisation shapes
-# that flow through many layers is the [initialisation page](../../training/initialisation/)'s
-# topic; this section makes no prediction). A fresh copy of the network, trained one epoch at a time
-# with the same rate and batch size but reshuffled with its own seed each epoch, has the norm of
-# $\partial C / \partial W_l$ of each layer on the whole training set measured before epochs 1, 10,
-# 50 and 200. Both shrink as the cost flattens, each by more than a factor of 10 from the first to
-# the last measurement. Their ratio (the last column below) moves from 0.36 at the initial weights
-# (seed 0), where this run does not show what sets it, through 0.70 to near 1 (0.98 before epoch
-# 50, 1.11 before epoch 200): in this run neither layer's gradient vanishes relative to the other's.
+# it is the [initialisation page](../../training/initialisation/)'s topic). A fresh copy of the
+# network, trained one epoch at a time with the same rate and batch size but reshuffled with its own
+# seed each epoch, has the norm of $\partial C / \partial W_l$ of each layer on the whole training
+# set measured before epochs 1, 10, 50 and 200. Both shrink as the cost flattens, each by more than
+# a factor of 10 from the first to the last measurement. Their ratio (the last column below) moves
+# from 0.36 at the initial weights (seed 0), where this run does not show what sets it, through 0.70
+# to near 1 (0.98 before epoch 50, 1.11 before epoch 200): in this run neither layer's gradient
+# vanishes relative to the other's.
 # The other shuffles make this copy end near the network above, not equal to it: the block prints
-# how far apart their weights are, relative to their size, and checks that the two predict the same
-# species for every test flower.
+# how far apart their weights are, relative to their size (each layer less than 2 % apart), and
+# checks that the two predict the same species for every test flower.
 
 # %%
 diag_net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -209,7 +220,7 @@ assert [round(n1 / n2, 2) for n1, n2 in norms.values()] == [0.36, 0.70, 0.98, 1.
 
 apart = [np.linalg.norm(d.W - n.W) / np.linalg.norm(n.W) for d, n in zip(diag_net.layers, net.layers)]
 print("weights apart from the network above:", ", ".join(f"layer {l}: {r:.1%}" for l, r in enumerate(apart, 1)))
-assert all(0 < r < 0.02 for r in apart)  # near, not equal
+assert all(0 < r < 0.02 for r in apart)  # less than 2 % apart, not equal
 assert np.array_equal(diag_net.predict(X_test_s), net.predict(X_test_s))
 
 # %% [markdown]
@@ -255,36 +266,27 @@ _ = bp.train(petal_net, P_train, Y_train, epochs=200, learning_rate=0.1, batch_s
 petal_accuracy = bp.accuracy(y_test, petal_net.predict(P_test))
 petal_train = bp.accuracy(y_train, petal_net.predict(P_train))
 four_train = bp.accuracy(y_train, net.predict(X_train_s))
-print(
-    f"petals alone: test {petal_accuracy:.3f}, training {petal_train:.3f} "
-    f"({round((1 - petal_train) * len(y_train))} of {len(y_train)} wrong); four features: training {four_train:.3f}"
-)
-bp.plots.plot_decision_regions(
-    petal_net,
-    X[:, petal],
-    y,
-    feature_names=("petal length (cm)", "petal width (cm)"),
-    transform=lambda P: (P - mean) / std,
-    title="2-5-3 network on the petals: predicted species",
-)
+wrong = round((1 - petal_train) * len(y_train))
+print(f"petals: test {petal_accuracy:.3f}, training {petal_train:.3f} ({wrong} of 105 wrong); four: {four_train:.3f}")
+title = "2-5-3 network on the petals: predicted species"  # the axes: the default, petal length and width
+bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P - mean) / std, title=title)
 
 # %% [markdown]
 # The petal-only network gets every test flower right, two flowers (0.044) above the four-feature
 # network's 0.956; on the training flowers of the same split the ranking reverses (0.943, 6 of 105
 # wrong, against 0.981). Two flowers of 45 cannot rank the networks: on ten other stratified splits
 # (seeds 1 to 10), each network trained the same way, the four-feature network scores at least as
-# well on every split and better on 7, by one flower each time. With split 0 the record is 7 wins,
-# 3 ties and 1 loss (split 0, by two flowers), and margins of one flower, smaller than split 0's two
-# the other way, do not rank them either. The trials are related, not independent: the ten test
-# sets overlap (two share 13.1 of their 45 flowers on average, 6 to 19, over the 45 pairs), and all
-# 22 networks start from weights drawn with seed 0 and reshuffle their batches with seed 0. What the
-# plot does show is that this petal network separates setosa completely and misclassifies 6 of the
-# 150 flowers, 3 each way between versicolor and virginica, whose petal measurements overlap (the
-# ranges asserted under the confusion matrix above).
+# well on every split and better on 7, by one flower each time: with split 0, 7 wins, 3 ties and 1
+# loss (by two flowers), margins too small to rank them either. The trials are related, not
+# independent: the ten test sets overlap (two share 13.1 of their 45 flowers on average, 6 to 19,
+# over the 45 pairs), and all 22 networks start from seed 0's weights and shuffle with seed 0. The
+# plot does show that this petal network separates setosa completely and misclassifies 6 of the
+# 150 flowers, 3 each way between versicolor and virginica, whose petal ranges overlap (asserted
+# under the confusion matrix above).
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
-assert round(petal_train, 3) == 0.943 and round((1 - petal_train) * len(y_train)) == 6
+assert round(petal_train, 3) == 0.943 and wrong == 6 and len(y_train) == 105
 assert round(four_train, 3) == 0.981
 petal_all = petal_net.predict((X[:, petal] - mean) / std)  # all 150, as on the plot
 assert np.array_equal(petal_all == 0, y == 0)  # setosa separated completely
@@ -318,13 +320,10 @@ assert all(four >= petals for four, petals in right) and sum(four > petals for f
 assert all(four - petals <= 1 for four, petals in right)  # by one flower each time
 split_0 = (round(four_feature_accuracy * len(y_test)), round(petal_accuracy * len(y_test)))  # (43, 45)
 with_split_0 = [split_0] + right
-record = [
-    sum(f > p for f, p in with_split_0),
-    sum(f == p for f, p in with_split_0),
-    sum(f < p for f, p in with_split_0),
-]
+signs = [int(np.sign(f - p)) for f, p in with_split_0]
+record = [signs.count(1), signs.count(0), signs.count(-1)]
 print("11 splits, four features against petals alone: wins, ties, losses", record)
-assert record == [7, 3, 1] and networks == 22  # the 22 networks of the text
+assert record == [7, 3, 1] and networks == 22  # the 22 networks of the text: bookkeeping, a count
 shared = [len(test_sets[i] & test_sets[j]) for i in range(10) for j in range(i + 1, 10)]
 print(f"test flowers shared by two splits: {np.mean(shared):.1f} of 45 on average, {min(shared)} to {max(shared)}")
 assert len(shared) == 45 and (round(np.mean(shared), 1), min(shared), max(shared)) == (13.1, 6, 19)
