@@ -107,6 +107,23 @@ def test_network_caption_counts_the_signs_of_the_weights():
     assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (blue) and {(w < 0).sum()} negative (red)"
 
 
+
+def test_network_figure_draws_each_weight_by_sign_and_size_and_labels_every_node():
+    """What the forward-pass page says of Figure 1 (moved here from the page's block)."""
+    net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
+    fig = bp.plots.draw_network(net, input_names=bp.FEATURE_NAMES)
+    edges = fig.axes[0].lines
+    assert len(edges) == 4 * 5 + 5 * 3 == 35  # one edge per weight
+    weights = np.concatenate([layer.W.ravel() for layer in net.layers])  # drawn in this order: w_11, w_12, ...
+    assert {edge.get_color() for edge in edges} == {"#1f5fbf", "#c0392b"}  # two colours, blue and red
+    blue = np.array([edge.get_color() == "#1f5fbf" for edge in edges])
+    assert (blue == (weights > 0)).all() and (weights != 0).all() and 0 < blue.sum() < 35  # blue: w > 0; red: w < 0
+    widths = np.array([edge.get_linewidth() for edge in edges])[np.argsort(np.abs(weights))]
+    assert (np.diff(widths) >= 0).all() and widths[-1] > 2 * widths[0]  # wider for a larger |w|
+    labels = {text.get_text() for text in fig.axes[0].texts}
+    neurons = {f"$a_{j}^{{[1]}}$" for j in range(1, 6)} | {f"$a_{k}^{{[2]}}$" for k in range(1, 4)}
+    assert neurons | {f"$x_{j}$" for j in range(1, 5)} | set(bp.FEATURE_NAMES) <= labels  # every node labelled
+
 def test_every_page_figure_is_filled_from_the_data():
     for path in DOCS.rglob("*.md"):
         text = path.read_text(encoding="utf-8")
