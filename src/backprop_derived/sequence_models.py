@@ -54,7 +54,9 @@ def _check_sequences(X: np.ndarray) -> np.ndarray:
 class RNNModel:
     """``y_hat = h_T w^T + c`` with ``h_t = tanh(x_t W_x^T + h_{t-1} W_h^T + b)`` and ``h_0 = 0``.
 
-    Weights are drawn as ``N(0, 1 / fan_in)`` from ``seed``; biases start at zero.
+    Each weight block is drawn as ``N(0, 1 / width)`` from ``seed``, width its own number of
+    inputs (2 for ``W_x``, ``n_h`` for ``W_h`` and ``w``), not the step's fan-in ``2 + n_h``;
+    biases start at zero.
     """
 
     def __init__(self, n_h: int = 16, seed: int = 0):
