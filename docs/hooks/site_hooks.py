@@ -199,8 +199,8 @@ def _training_figures(bp, X) -> dict[str, object]:
         ),
         "gradient-norms.png": bp.plots.plot_gradient_norms(
             {
-                "10 sigmoid layers (LeCun)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
-                "10 ReLU layers (He)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y),
+                "10 sigmoid layers (gain 1)": bp.gradient_norms(bp.Network(deep, hidden="sigmoid", seed=0), X_std, Y),
+                "10 ReLU layers (He, gain 2)": bp.gradient_norms(bp.Network(deep, hidden="relu", seed=0), X_std, Y),
             },
             title="Gradient norm per layer on iris, before training",
         ),
