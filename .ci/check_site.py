@@ -16,6 +16,8 @@ What it refuses:
   empty in the site, or that points outside the site (the site works offline);
 - raw Markdown in a page's visible text: a code fence (three backticks), as a block whose
   indentation broke out of its admonition leaves it;
+- a code name written across two source lines (``<code>`` outside ``<pre>`` holding a line
+  break): the browser may break the line there, in the middle of the name;
 - an unfilled placeholder: ``{{ ... }}``, an HTML comment of the form ``<!-- key:name -->`` (the
   build hooks' placeholders), an image with no alt text or with nbconvert's stand-in alt;
 - a missing notebook page: each ``DOCS_DIR/notebooks/<name>.py`` must give a page
@@ -42,6 +44,9 @@ RAW_TEX = re.compile(
     r"|(?<![\w$])\$[^$\s][^$\n]*?[\\^_{}][^$\n]*?\$"  # $...$ holding TeX (a price like $5 is not)
 )
 RAW_FENCE = re.compile(r"```")
+PRE = re.compile(r"<pre\b.*?</pre>", re.S)
+TAG = re.compile(r"<[^>]*>")
+INLINE_CODE = re.compile(r"<code\b[^>]*>((?:(?!</code>).)*)</code>", re.S)
 MUSTACHE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 COMMENT_PLACEHOLDER = re.compile(r"<!--\s*[a-z][a-z_]*:[a-z0-9_]+\s*-->")
 NBCONVERT_ALT = "No description has been provided for this image"
@@ -130,6 +135,10 @@ def check_page(page: Path, site: Path, base: str = "/") -> list[str]:
     for m in RAW_FENCE.finditer(text):
         problems.append(f"{name}: a raw Markdown code fence in the text: ...{_snippet(text, m.start())}...")
         break  # one per page: the block's indentation left its admonition
+    for m in INLINE_CODE.finditer(PRE.sub("", source)):
+        shown = TAG.sub("", m[1])  # a tag's attributes (a link's title) are not shown
+        if "\n" in shown:
+            problems.append(f"{name}: a code name across two source lines: {' '.join(shown.split())[:60]!r}")
     for m in MUSTACHE.finditer(text):
         problems.append(f"{name}: unfilled placeholder {m[0]!r}")
     for m in COMMENT_PLACEHOLDER.finditer(source):

@@ -60,6 +60,7 @@ def test_a_good_site_passes(tmp_path: Path):
         ("</body>", "<p><!-- bench:speedup --></p></body>", "unfilled placeholder '<!-- bench:speedup -->'"),
         ('alt="A 4-5-3 network"', 'alt=""', "has no alt text of its own"),
         ('alt="A 4-5-3 network"', 'alt="No description has been provided for this image"', "no alt text of its own"),
+        ("costs $5", "costs <code>bp.Network([4, 1,\n2])</code>", "a code name across two source lines"),
     ],
     ids=[
         "arithmatex-raw",
@@ -74,6 +75,7 @@ def test_a_good_site_passes(tmp_path: Path):
         "comment-placeholder",
         "empty-alt",
         "nbconvert-alt",
+        "code-across-lines",
     ],
 )
 def test_a_planted_fault_in_a_page_is_reported_once(tmp_path: Path, old: str, new: str, expected: str):
