@@ -107,7 +107,6 @@ def test_network_caption_counts_the_signs_of_the_weights():
     assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (blue) and {(w < 0).sum()} negative (red)"
 
 
-
 def test_network_figure_draws_each_weight_by_sign_and_size_and_labels_every_node():
     """What the forward-pass page says of Figure 1 (moved here from the page's block)."""
     net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -123,6 +122,7 @@ def test_network_figure_draws_each_weight_by_sign_and_size_and_labels_every_node
     labels = {text.get_text() for text in fig.axes[0].texts}
     neurons = {f"$a_{j}^{{[1]}}$" for j in range(1, 6)} | {f"$a_{k}^{{[2]}}$" for k in range(1, 4)}
     assert neurons | {f"$x_{j}$" for j in range(1, 5)} | set(bp.FEATURE_NAMES) <= labels  # every node labelled
+
 
 def test_every_page_figure_is_filled_from_the_data():
     for path in DOCS.rglob("*.md"):

@@ -131,7 +131,7 @@ def _residual_norms_figure(bp):
         h = (Tensor(X) @ W[0].T + b[0]).sigmoid()
         for l in range(1, 10):
             f = (h @ W[l].T + b[l]).sigmoid()
-            h = h + (f - 0.5) if skip else f              # the residual page's centred branch
+            h = h + (f - 0.5) if skip else f  # the residual page's centred branch
         softmax_cross_entropy(h @ W[10].T + b[10], Y).backward()
         label = "with skips around layers 2 to 10" if skip else "plain (as on the initialisation page)"
         norms[label] = [np.linalg.norm(w.grad) for w in W]

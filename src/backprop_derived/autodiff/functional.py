@@ -98,10 +98,11 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     The inputs carry ``v`` as their tangent through the forward pass, and every cotangent of the
     backward pass carries its own tangent (most VJP rules are written with engine operations; some
     written in NumPy, such as attention's, write that tangent by hand, and the rest raise
-    ``NotImplementedError``): the directional derivative of the gradient along ``v``, which is ``H v``. One forward and one backward pass, each
-    matrix product gaining one or two tangent products: at most three times a gradient's
-    matrix-product multiply-adds (at least twice when every product has a factor that carries a
-    tangent; element-wise work not counted). The Hessian is never formed. Returns one array per primal.
+    ``NotImplementedError``): the directional derivative of the gradient along ``v``, which is
+    ``H v``. One forward and one backward pass, each matrix product gaining one or two tangent
+    products: at most three times a gradient's matrix-product multiply-adds (at least twice when
+    every product has a factor that carries a tangent; element-wise work not counted). The Hessian
+    is never formed. Returns one array per primal.
     """
     ps, vs = _paired(primals, vector, "vector")
     xs = [Tensor._wrap(p, v) for p, v in zip(ps, vs)]
