@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import contextlib
 import functools
 import json
 import os
@@ -551,6 +552,17 @@ def test_figures_open_at_full_size_on_tap(site):
     assert all(src.split("#")[0] == href for href, src in figures), figures
 
 
+@contextlib.contextmanager
+def serving(browser, url: str, html: str):
+    """A new phone-sized page on which ``url`` answers with ``html`` (closed on leaving the block)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.route(url, lambda r: r.fulfill(status=200, content_type="text/html", body=html))
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def elements_restyled_while_loading(browser, url: str, html: str) -> int:
     """How many elements Chromium styles while ``url`` loads, with ``html`` served in its place.
 
@@ -559,15 +571,10 @@ def elements_restyled_while_loading(browser, url: str, html: str) -> int:
     pages compared are served the same way (whole, at once), since how the HTML arrives changes how
     often the browser styles the part parsed so far.
     """
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.route(url, lambda r: r.fulfill(status=200, content_type="text/html", body=html))
-    page = context.new_page()
-    try:
+    with serving(browser, url, html) as page:
         browser.start_tracing(page=page, categories=["devtools.timeline"])
         page.goto(url, wait_until="networkidle")
         events = json.loads(browser.stop_tracing())["traceEvents"]
-    finally:
-        context.close()
     recalcs = [e["args"] for e in events if e["name"] == "UpdateLayoutTree"]
     return sum(args.get("elementCount") or 0 for args in recalcs)
 
@@ -587,14 +594,9 @@ TABLE_STYLE = r"""() => {
 
 def first_table(browser, url: str, html: str) -> dict:
     """Where the first table of ``url`` sits and how it is styled once loaded, with ``html`` served in its place."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.route(url, lambda r: r.fulfill(status=200, content_type="text/html", body=html))
-    try:
-        page = context.new_page()
+    with serving(browser, url, html) as page:
         page.goto(url, wait_until="networkidle")
         return page.evaluate(TABLE_STYLE)
-    finally:
-        context.close()
 
 
 def test_tables_are_framed_in_the_html_and_look_as_materials_own(browser, base_url, site):
