@@ -28,7 +28,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from .page_checks import CHECK_LINE, Page, check_problems, oracle_kinds, parse_page
+from .page_checks import CHECK_LINE, TAG, Page, check_problems, oracle_kinds, parse_page
 
 __all__ = ["EquationCheckError", "EquationLinksExtension", "makeExtension"]
 
@@ -62,7 +62,7 @@ def _listed(refs: list[str]) -> str:
 
 def link_page(text: str, name: str = "<page>") -> str:
     """The page's Markdown with the links added; raises ``EquationCheckError`` when tags and checks disagree."""
-    if "\\tag{" not in text and not CHECK_LINE.search(text):
+    if not TAG.search(text) and not CHECK_LINE.search(text):
         return text  # nothing to link or check: most conversions (every docstring) end here
     page = parse_page(text, name)
     problems = check_problems(page)
