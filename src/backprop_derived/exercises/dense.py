@@ -175,7 +175,7 @@ def _hidden_delta_cases() -> list[Case]:
 
 def _hidden_delta_numeric(case: Case) -> tuple[np.ndarray, ...]:
     W = case.inputs["W_next"]
-    forward = lambda z: np.maximum(z, 0) @ W.T  # noqa: E731 - z_{l+1} as a function of z_l
+    forward = lambda z: np.maximum(z, 0) @ W.T  # noqa: E731 - z_l as a function of z_(l-1)
     return vjp_numeric(forward, case.inputs["delta_next"], {"z": case.inputs["z"]}, ("z",))
 
 
@@ -185,15 +185,15 @@ HIDDEN_DELTA = Exercise(
     page="hidden-layer.md#recursion",
     params=("delta_next", "W_next", "z"),
     outputs=("delta",),
-    docstring="""Return Delta_l = dC/dZ_l for a ReLU layer l, given the layer above it.
+    docstring="""Return Delta_{l-1} = dC/dZ_{l-1} for a ReLU layer l-1, given the layer l above it.
 
-    Layer l+1 computes Z_{l+1} = A_l W_{l+1}^T + b_{l+1} with A_l = relu(Z_l).
+    Layer l computes Z_l = A_{l-1} W_l^T + b_l with A_{l-1} = relu(Z_{l-1}).
 
-    delta_next: (m, n_next) Delta_{l+1} = dC/dZ_{l+1}
-    W_next: (n_next, n) the weights of layer l+1, shape (neurons, inputs)
-    z: (m, n) Z_l, the pre-activations of layer l (never exactly 0 here)
-    returns delta: (m, n) Delta_l""",
-    equation='the first of the three under "The recursion, for any depth"',
+    delta_next: (m, n_next) Delta_l = dC/dZ_l
+    W_next: (n_next, n) W_l, the weights of layer l, shape (neurons, inputs)
+    z: (m, n) Z_{l-1}, the pre-activations of layer l-1 (never exactly 0 here)
+    returns delta: (m, n) Delta_{l-1}""",
+    equation='the first line of (H5) under "The recursion, for any depth"',
     reference=_hidden_delta,
     numeric=_hidden_delta_numeric,
     cases=_hidden_delta_cases,
