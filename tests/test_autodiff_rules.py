@@ -9,8 +9,9 @@ For each operation ``f`` with inputs ``x_i``, tangents ``v_i`` and an output cot
   any finite difference, but not an error both share (the activations take both from one
   ``derivative``): the central differences above catch those.
 
-The internal operations BroadcastTo, SumTo, ScatterAdd and Checkpoint are not listed here: their
-JVPs run only under ``hvp``, which tests/test_autodiff_modes.py checks against differences of ``grad``.
+The layers (conv2d, the two poolings, batch and layer norm, attention, rnn) and the internal
+operations (BroadcastTo, SumTo, ScatterAdd, Checkpoint) run the same three checks at fixed shapes,
+in ``LAYERS`` below.
 
 Shapes are drawn by hypothesis, a bounded number of examples (derandomised, so every run is the same).
 """
@@ -23,7 +24,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backprop_derived as bp
-from backprop_derived.autodiff import Tensor, jvp, softmax_cross_entropy, vjp
+from backprop_derived.autodiff import (
+    Tensor,
+    attention,
+    avg_pool2d,
+    batch_norm,
+    checkpoint,
+    conv2d,
+    jvp,
+    layer_norm,
+    max_pool2d,
+    ops,
+    rnn,
+    softmax_cross_entropy,
+    vjp,
+)
 
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True)
 
@@ -121,18 +136,12 @@ def _numerical(f, xs, k):
     return bp.numerical_jacobian(of_k, xs[k])
 
 
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-@SETTINGS
-@given(m=st.integers(1, 4), n=st.integers(1, 4), seed=st.integers(0, 10_000))
-def test_jvp_and_vjp_against_central_differences_and_each_other(name, m, n, seed):
-    f = OPERATIONS[name][0]
-    if name in {"max axis 1", "max"}:
-        n = max(n, 2)
-    xs, vs, rng = _inputs(name, m, n, seed)
+def _check_rules(f, xs, vs, u_rng):
+    """The three checks of the module docstring for f at inputs xs and tangents vs."""
     value, tangent = jvp(f, xs, vs)
     value_r, pullback = vjp(f, *xs)
     np.testing.assert_array_equal(value, value_r)
-    u = rng.normal(size=value.shape)
+    u = u_rng.normal(size=value.shape)
     cotangents = pullback(u)
 
     jacobians = [_numerical(f, xs, k) for k in range(len(xs))]
@@ -146,6 +155,55 @@ def test_jvp_and_vjp_against_central_differences_and_each_other(name, m, n, seed
     lhs = float(np.sum(u * tangent))
     rhs = float(sum(np.sum(ct * v) for ct, v in zip(cotangents, vs)))
     assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+@SETTINGS
+@given(m=st.integers(1, 4), n=st.integers(1, 4), seed=st.integers(0, 10_000))
+def test_jvp_and_vjp_against_central_differences_and_each_other(name, m, n, seed):
+    f = OPERATIONS[name][0]
+    if name in {"max axis 1", "max"}:
+        n = max(n, 2)
+    xs, vs, rng = _inputs(name, m, n, seed)
+    _check_rules(f, xs, vs, rng)
+
+
+def _distinct(x):
+    """Spread the entries apart so that no pooling window has a tie (max's derivative is defined)."""
+    return x + 0.5 * np.arange(x.size).reshape(x.shape)
+
+
+# name -> (function of Tensors, input shapes, domain transform of each input): fixed small shapes
+LAYERS = {
+    "conv2d stride 1 padding 1": (lambda X, K, b: conv2d(X, K, b, padding=1), [(2, 2, 4, 4), (3, 2, 3, 3), (3,)], None),
+    "conv2d stride 2": (lambda X, K: conv2d(X, K, stride=2), [(1, 2, 5, 5), (2, 2, 3, 3)], None),
+    "max_pool2d": (lambda X: max_pool2d(X, 2), [(2, 2, 4, 4)], [_distinct]),
+    "avg_pool2d stride 1": (lambda X: avg_pool2d(X, 2, stride=1), [(2, 2, 3, 3)], None),
+    "batch_norm": (lambda X, g, b: batch_norm(X, g, b), [(4, 3), (3,), (3,)], None),
+    "layer_norm": (lambda X, g, b: layer_norm(X, g, b), [(4, 3), (3,), (3,)], None),
+    "attention": (lambda Q, K, V: attention(Q, K, V), [(2, 3, 2), (2, 4, 2), (2, 4, 3)], None),
+    "attention masked": (
+        lambda Q, K, V: attention(Q, K, V, mask=np.tril(np.ones((3, 3), dtype=bool))),
+        [(3, 2), (3, 2), (3, 2)],
+        None,
+    ),
+    "rnn tanh": (lambda X, h0, Wx, Wh, b: rnn(X, h0, Wx, Wh, b), [(2, 3, 2), (2, 3), (3, 2), (3, 3), (3,)], None),
+    "BroadcastTo": (lambda a: ops.BroadcastTo((3, 2, 4))(a), [(2, 1)], None),
+    "SumTo": (lambda a: ops.SumTo((2, 1))(a), [(3, 2, 4)], None),
+    "ScatterAdd": (lambda a: ops.ScatterAdd(([0, 2, 0], [1, 1, 1]), (3, 2))(a), [(3,)], None),
+    "checkpoint": (lambda a, w: checkpoint(lambda p, q: (p @ q).tanh(), a, w), [(3, 2), (2, 4)], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layers_and_internal_operations_jvp_and_vjp_against_central_differences_and_each_other(name):
+    f, shapes, domains = LAYERS[name]
+    rng = np.random.default_rng(7)
+    xs = [rng.uniform(-1, 1, size=s) for s in shapes]
+    if domains:
+        xs = [d(x) if d else x for d, x in zip(domains, xs)]
+    vs = [rng.normal(size=x.shape) for x in xs]
+    _check_rules(f, xs, vs, rng)
 
 
 def test_the_adjoint_identity_catches_a_transposed_rule(monkeypatch):
