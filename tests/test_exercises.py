@@ -515,6 +515,18 @@ def test_every_exercise_has_three_planted_mistakes_and_a_right_answer_written_di
         assert None in verdicts and len([d for d in verdicts if d]) >= 3, name
 
 
+def delta_naive_softmax(z, Y):  # wrong: without the row maximum subtracted, exp overflows near z = 750
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(z)
+        return (e / e.sum(axis=1, keepdims=True) - Y) / len(z)
+
+
+def test_a_softmax_that_overflows_fails_output_delta_at_large_logits_only():
+    results = list(grade(get_exercise("output_delta"), delta_naive_softmax))
+    assert [r.passed for r in results] == [True, True, True, False]
+    assert "is nan: expected a finite number" in results[-1].lines[0]
+
+
 def test_changing_an_input_in_place_fails_with_a_message():
     results = list(grade(get_exercise("central_difference"), cd_not_restored))
     assert not any(r.passed for r in results)

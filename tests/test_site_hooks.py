@@ -104,7 +104,7 @@ def test_network_caption_counts_the_signs_of_the_weights():
     net, _, _ = _running_example()
     w = np.concatenate([net.layer(1).W.ravel(), net.layer(2).W.ravel()])
     caption = site_hooks.figures()["network.png"].caption
-    assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (blue) and {(w < 0).sum()} negative (red)"
+    assert caption == f"35 weights, one edge each: {(w > 0).sum()} positive (red) and {(w < 0).sum()} negative (blue)"
 
 
 def test_network_figure_draws_each_weight_by_sign_and_size_and_labels_every_node():
@@ -115,8 +115,8 @@ def test_network_figure_draws_each_weight_by_sign_and_size_and_labels_every_node
     assert len(edges) == 4 * 5 + 5 * 3 == 35  # one edge per weight
     weights = np.concatenate([layer.W.ravel() for layer in net.layers])  # drawn in this order: w_11, w_12, ...
     assert {edge.get_color() for edge in edges} == {"#1f5fbf", "#c0392b"}  # two colours, blue and red
-    blue = np.array([edge.get_color() == "#1f5fbf" for edge in edges])
-    assert (blue == (weights > 0)).all() and (weights != 0).all() and 0 < blue.sum() < 35  # blue: w > 0; red: w < 0
+    red = np.array([edge.get_color() == "#c0392b" for edge in edges])
+    assert (red == (weights > 0)).all() and (weights != 0).all() and 0 < red.sum() < 35  # red: w > 0; blue: w < 0
     widths = np.array([edge.get_linewidth() for edge in edges])[np.argsort(np.abs(weights))]
     assert (np.diff(widths) >= 0).all() and widths[-1] > 2 * widths[0]  # wider for a larger |w|
     labels = {text.get_text() for text in fig.axes[0].texts}

@@ -145,9 +145,9 @@ class Figure(_MplFigure):
 def draw_network(net: Network, input_names: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """The layers of ``net`` as columns of neurons, edges coloured and sized by their weight.
 
-    Blue edges are positive weights, red negative; the line width grows with ``|w_ij|`` (affinely,
-    from 0.4 to 3.0 points). Neuron ``k`` of layer ``l`` is labelled ``a_k^[l]``, so the layer is
-    never left to the reader.
+    Red edges are positive weights, blue negative (as in the site's heat maps); the line width grows
+    with ``|w_ij|`` (affinely, from 0.4 to 3.0 points). Neuron ``k`` of layer ``l`` is labelled
+    ``a_k^[l]``, so the layer is never left to the reader.
     """
     sizes = net.sizes
     fig = Figure(figsize=(1.9 * len(sizes) + 1.5, 0.75 * max(sizes) + 1.2), layout="constrained")
@@ -161,7 +161,7 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
                 ax.plot(
                     [l - 1, l],
                     [ys[l - 1][j], ys[l][i]],
-                    color="#1f5fbf" if w > 0 else "#c0392b",
+                    color="#c0392b" if w > 0 else "#1f5fbf",
                     lw=0.4 + 2.6 * abs(w) / w_max,
                     alpha=0.75,
                     zorder=1,
@@ -180,15 +180,15 @@ def draw_network(net: Network, input_names: Sequence[str] | None = None, title: 
     ax.set_xlim(-1.6 if input_names is not None else -0.5, len(sizes) - 0.5)
     ax.set_ylim(min(y[-1] for y in ys) - 1.8, max(y[0] for y in ys) + 0.6)
     ax.set_axis_off()
-    ax.set_title(title or "-".join(map(str, sizes)) + " network: blue w > 0, red w < 0, wider for larger |w|")
+    ax.set_title(title or "-".join(map(str, sizes)) + " network: red w > 0, blue w < 0, wider for larger |w|")
     weights = np.concatenate([layer.W.ravel() for layer in net.layers])
     fig.caption = (
-        f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (blue) and "
-        f"{int(np.sum(weights < 0))} negative (red)"
+        f"{weights.size} weights, one edge each: {int(np.sum(weights > 0))} positive (red) and "
+        f"{int(np.sum(weights < 0))} negative (blue)"
     )
     fig.alt_text = (
         f"Diagram of a {'-'.join(map(str, sizes))} network: columns of neurons joined by one "
-        f"edge per weight, blue for positive and red for negative weights, wider for larger ones; "
+        f"edge per weight, red for positive and blue for negative weights, wider for larger ones; "
         f"{fig.caption}"
     )
     return fig

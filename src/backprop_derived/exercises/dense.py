@@ -93,6 +93,14 @@ def _output_delta_cases() -> list[Case]:
                 {"m": (m, "the batch size m")},
             )
         )
+    # Logits in the hundreds: exp overflows (row 1) or underflows to 0 in every entry (row 2) unless
+    # the row's maximum is subtracted first; in row 3 the true class leads by 40, so a_t rounds to 1.
+    rng = np.random.default_rng(10)
+    z = rng.normal(size=(4, 3)) + np.array([[750.0], [-800.0], [0.0], [0.0]])
+    labels = rng.integers(0, 3, size=4)
+    z[2, labels[2]] += 40.0
+    label = "m=4, n=3, logits near +750 and -800 and a lead of 40, seed 10"
+    cases.append(Case(label, {"z": z, "Y": np.eye(3)[labels]}, {}, {"m": (4, "the batch size m")}))
     return cases
 
 
