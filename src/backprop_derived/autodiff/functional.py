@@ -100,9 +100,10 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     written in NumPy, such as attention's, write that tangent by hand, and the rest raise
     ``NotImplementedError``): the directional derivative of the gradient along ``v``, which is
     ``H v``. One forward and one backward pass, each matrix product gaining one or two tangent
-    products: at most three times a gradient's matrix-product multiply-adds (at least twice when
-    every product has a factor that carries a tangent; element-wise work not counted). The Hessian
-    is never formed. Returns one array per primal.
+    products: in a dense network, at most three times a gradient's matrix-product multiply-adds (at
+    least twice when every product has a factor that carries a tangent). Element-wise work, the
+    hand-written NumPy tangents, time and memory (a tangent beside every stored array) are not in
+    that count. The Hessian is never formed. Returns one array per primal.
     """
     ps, vs = _paired(primals, vector, "vector")
     xs = [Tensor._wrap(p, v) for p, v in zip(ps, vs)]
