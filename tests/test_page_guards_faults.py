@@ -361,7 +361,7 @@ EDITS = {
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
-        _replace("0.128 at layer 5, 0.026 at layer 20", "0.026 at layer 5, 0.128 at layer 20"),
+        _replace("ranges from 0.963 to 1.026", "ranges from 1.026 to 0.963"),
     ),
 }
 
