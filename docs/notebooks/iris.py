@@ -81,7 +81,7 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of
 # 16 and a last batch of the 9 left over. A batch's cost is the mean over its rows, so in that last
 # step each flower weighs 16/9 times as much as in a full batch (each epoch reshuffles, so other
-# flowers make up the last batch). The cell below records the batches `bp.train` hands to the
+# flowers make up the last batch); frameworks offer to drop that batch (PyTorch's `drop_last`). The cell below records the batches `bp.train` hands to the
 # backward pass in two epochs of a copy of the network, and measures each flower's weight $c$: the
 # batch gradient by central differences equals $c$ times the sum of the flowers' own gradients. For
 # each batch the backward pass computes ([output layer](../../output-layer/),
@@ -149,8 +149,8 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # to 0.0657 between 175 and 200), where the logged training cost falls at all seven; the training
 # cost rises at 34 of the 199 steps. Mini-batch SGD moves on one batch's gradient at a time, and a
 # control points to that noise: as many steps (1400, same start and rate) on all 105 flowers raise
-# neither cost at any step, and end at a training cost of 0.0480 and a test cost of 0.0657, the
-# mini-batch run's final one. The test cost's lowest value, 0.0619 at epoch 176, is less than 0.004
+# neither cost at any step, and end at a training cost of 0.0480 and a test cost within 0.0001 of
+# the mini-batch run's final one (both round to 0.0657). The test cost's lowest value, 0.0619 at epoch 176, is less than 0.004
 # below its final one: fluctuations on 45 flowers, no clear upturn. A test cost that turned up and
 # stayed up while the training cost fell would show overfitting; a separate validation set, not
 # the test set, would pick the epoch. The cell below asserts these numbers and checks the gradient
@@ -175,7 +175,7 @@ full = bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, 
 assert int(np.sum(np.diff(full.loss) > 0)) == 0 and round(full.loss[-1], 4) == 0.0480  # 1400 full steps: no rise
 assert int(np.sum(np.diff(full.test_loss) > 0)) == 0 and len(full.test_loss) == 1400  # nor of the test cost
 print(f"full batch, 1400 steps: test cost {full.test_loss[-1]:.4f}; mini-batch, 200 epochs: {history.test_loss[-1]:.4f}")
-assert round(full.test_loss[-1], 4) == round(history.test_loss[-1], 4) == 0.0657
+assert abs(full.test_loss[-1] - history.test_loss[-1]) < 1e-4 and round(full.test_loss[-1], 4) == 0.0657
 lowest = int(np.argmin(history.test_loss))
 assert (lowest + 1, round(history.test_loss[lowest], 4)) == (176, 0.0619)  # lowest at epoch 176
 assert 0 < history.test_loss[-1] - history.test_loss[lowest] < 0.004  # less than 0.004 below the final value
@@ -281,7 +281,7 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # wrong, against 0.981). Two flowers of 45 cannot rank the networks: on ten other stratified splits
 # (seeds 1 to 10), each network trained the same way, the four-feature network scores at least as
 # well on every split and better on 7, by one flower each time: with split 0, 7 wins, 3 ties and 1
-# loss (by two flowers). So it is consistently ahead, by about one flower, but no p-value applies:
+# loss (by two flowers). So it is ahead on 7 of the 11 splits and behind on 1, but no p-value applies:
 # the ten test sets overlap (two share 13.1 of their 45 flowers on average, 6 to 19, over the 45
 # pairs), and all 22 networks (two per split) draw their weights and shuffles with seed 0, so a sign
 # test's independent trials are not there. Repeated cross-validation with Nadeau and Bengio's
