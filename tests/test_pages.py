@@ -139,3 +139,46 @@ def test_guard_catches_a_removed_expected_output_marker(as_root):
 def test_pages_exist():
     assert len(PAGES) > 10 and all(p.is_file() for p in PAGES)
     assert DOCS in PAGES[0].parents
+
+
+
+#: A link to an API entry in the reference's hand-written tables: [`shown name`](#backprop_derived.dotted.path).
+REFERENCE_LINK = re.compile(r"\[`([^`(]+)[^`]*`\]\(#(backprop_derived(?:\.\w+)+)\)")
+
+#: Run in a fresh interpreter: importing a submodule anywhere sets it as an attribute of the package,
+#: so in the test process bp.sequence_models would resolve whatever the package exports.
+RESOLVE = """
+import importlib.util, json, sys
+import backprop_derived as bp
+missing = []
+for shown, target in json.loads(sys.argv[1]):
+    obj = bp
+    for part in target.split(".")[1:]:
+        obj = getattr(obj, part, None)
+    if obj is None and not (shown == target and importlib.util.find_spec(target)):
+        missing.append(target)
+print(json.dumps(missing))
+"""
+
+
+def reference_names_not_under_bp(text: str) -> list[str]:
+    """Names the reference shows as reachable from ``import backprop_derived as bp`` that are not.
+
+    A name shown with its full path (``backprop_derived.sequence_models``) need only be importable by
+    that path; every other is looked up attribute by attribute from ``bp``, as a reader's ``bp.X`` is.
+    """
+    import json
+    import subprocess
+
+    links = json.dumps(REFERENCE_LINK.findall(text))
+    out = subprocess.run([sys.executable, "-c", RESOLVE, links], capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(out.stdout)
+
+
+def test_every_name_the_reference_lists_under_bp_resolves():
+    text = (DOCS / "reference.md").read_text(encoding="utf-8")
+    assert len(REFERENCE_LINK.findall(text)) >= 30
+    assert reference_names_not_under_bp(text) == []
+    # the fault the reference once had: a module listed by its bare name, as if bp exported it
+    planted = text.replace("[`backprop_derived.sequence_models`]", "[`sequence_models`]")
+    assert reference_names_not_under_bp(planted) == ["backprop_derived.sequence_models"] * 2
