@@ -274,9 +274,9 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # (seeds 1 to 10), each network trained the same way, the four features score at least as well
 # every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two
 # flowers), a mean of 0.45 flower (0.010 of accuracy). The splits are not independent trials: their
-# training sets overlap, and two test sets share 13.1 of 45 flowers on average (6 to 19; chance
-# gives 13.5), so the ordinary t-test (t = 1.61, p = 0.14) and the sign test (p = 0.07) overstate
-# the evidence. Nadeau and Bengio's corrected resampled t-test (2003), made for repeated random
+# training sets overlap, and two test sets share 13.1 of 45 flowers on average (6 to 19; chance,
+# 15 of each species' 50 drawn twice, gives 3 · 15 · 15 / 50 = 13.5), so the ordinary t-test
+# (t = 1.61, p = 0.14) and the sign test (p = 0.07) overstate the evidence. Nadeau and Bengio's corrected resampled t-test (2003), made for repeated random
 # splits, takes the mean's variance as $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$
 # ($J = 11$, 45 test and 105 training flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51
 # (checked below against random draws of Student's t). No evidence of a difference, then. The plot
@@ -321,7 +321,6 @@ assert record == [7, 3, 1]
 shared = [len(test_sets[i] & test_sets[j]) for i in range(10) for j in range(i + 1, 10)]
 print(f"test flowers shared by two splits: {np.mean(shared):.1f} of 45 on average, {min(shared)} to {max(shared)}")
 assert len(shared) == 45 and (round(np.mean(shared), 1), min(shared), max(shared)) == (13.1, 6, 19)
-assert 3 * 15 * 15 / 50 == 13.5  # chance: two draws of 15 of each species' 50 share 15 * 15 / 50 on average
 
 d = np.array([f - p for f, p in [split_0] + right], dtype=float)  # four features minus petals, in flowers
 J, nu = len(d), len(d) - 1
