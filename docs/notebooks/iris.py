@@ -276,12 +276,13 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # flowers), a mean of 0.45 flower (0.010 of accuracy). The splits are not independent trials: their
 # training sets overlap, and two test sets share 13.1 of 45 flowers on average (6 to 19; chance,
 # 15 of each species' 50 drawn twice, gives 3 · 15 · 15 / 50 = 13.5), so the ordinary t-test
-# (t = 1.61, p = 0.14) and the sign test (p = 0.07) overstate the evidence. Nadeau and Bengio's corrected resampled t-test (2003), made for repeated random
-# splits, takes the mean's variance as $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$
-# ($J = 11$, 45 test and 105 training flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51
-# (checked below against random draws of Student's t). No evidence of a difference, then. The plot
-# does show that this petal network separates setosa completely and misclassifies 6 of the 150
-# flowers, 3 each way between versicolor and virginica, whose petal ranges overlap.
+# (t = 1.61, p = 0.14) and the sign test (p = 0.07) overstate the evidence. Nadeau and Bengio's
+# corrected resampled t-test (2003), made for repeated random splits, takes the mean's variance as
+# $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J = 11$, 45 test and 105 training
+# flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51 (checked below against random draws
+# of Student's t). No evidence of a difference, then. The plot does show that this petal network
+# separates setosa completely and misclassifies 6 of the 150 flowers, 3 each way between
+# versicolor and virginica, whose petal ranges overlap.
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
