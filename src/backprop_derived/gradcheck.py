@@ -113,8 +113,10 @@ def gradient_check(
     check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
     exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
     unless a ``+-h`` nudge crosses a ReLU kink, round-off reaches the threshold, or the truncation
-    error ``h**2 * C''' / 6`` does (large logits, a saturated output: shrink ``h`` and watch the
-    error fall about as ``h**2``).
+    error ``h**2 * C''' / 6`` does (large logits, a saturated output). Before suspecting the
+    gradient, vary ``h`` both ways: a truncation error falls as ``h**2`` when ``h`` shrinks,
+    round-off grows as ``1/h``, a kink's error vanishes once ``h`` is below the distance to it, and
+    a real bug stays put.
 
     The kink: nudging ``W_l[i, j]`` by ``h`` moves ``z_l[i]`` by ``h * a_prev[j]``, and nudging
     ``b_l[i]`` moves it by ``h``. With **one** hidden ReLU layer, no nudge crosses a kink while
