@@ -141,7 +141,6 @@ def test_pages_exist():
     assert DOCS in PAGES[0].parents
 
 
-
 #: A link to an API entry in the reference's hand-written tables: [`shown name`](#backprop_derived.dotted.path).
 REFERENCE_LINK = re.compile(r"\[`([^`(]+)[^`]*`\]\(#(backprop_derived(?:\.\w+)+)\)")
 
@@ -171,7 +170,9 @@ def reference_names_not_under_bp(text: str) -> list[str]:
     import subprocess
 
     links = json.dumps(REFERENCE_LINK.findall(text))
-    out = subprocess.run([sys.executable, "-c", RESOLVE, links], capture_output=True, text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", RESOLVE, links], capture_output=True, text=True, check=True, timeout=120
+    )
     return json.loads(out.stdout)
 
 

@@ -168,10 +168,14 @@ assert tuple(test_loss[[24, 49, 199, 99, 124, 174]]) == (0.1369, 0.0894, 0.0657,
 logged_steps = np.diff(history.test_loss[24::25])  # epochs 25, 50, ..., 200: eight logged, seven steps
 assert len(logged_steps) == 7 and int(np.sum(logged_steps > 0)) == 2  # of the seven logged steps, two rise
 assert np.all(np.diff(history.loss[24::25]) < 0) and int(np.sum(np.diff(history.loss) > 0)) == 34  # 7 logged; 34/199
-full = bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, learning_rate=0.1, batch_size=105, test=test)
+full = bp.train(
+    bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, learning_rate=0.1, batch_size=105, test=test
+)
 assert int(np.sum(np.diff(full.loss) > 0)) == 0 and round(full.loss[-1], 4) == 0.0480  # 1400 full steps: no rise
 assert int(np.sum(np.diff(full.test_loss) > 0)) == 0 and len(full.test_loss) == 1400  # nor of the test cost
-print(f"full batch, 1400 steps: test cost {full.test_loss[-1]:.4f}; mini-batch, 200 epochs: {history.test_loss[-1]:.4f}")
+print(
+    f"full batch, 1400 steps: test cost {full.test_loss[-1]:.4f}; mini-batch, 200 epochs: {history.test_loss[-1]:.4f}"
+)
 assert abs(full.test_loss[-1] - history.test_loss[-1]) < 1e-4 and round(full.test_loss[-1], 4) == 0.0657
 lowest = int(np.argmin(history.test_loss))
 assert (lowest + 1, round(history.test_loss[lowest], 4)) == (176, 0.0619)  # lowest at epoch 176
