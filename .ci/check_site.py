@@ -44,16 +44,14 @@ RAW_TEX = re.compile(
     r"|(?<![\w$])\$[^$\s][^$\n]*?[\\^_{}][^$\n]*?\$"  # $...$ holding TeX (a price like $5 is not)
 )
 RAW_FENCE = re.compile(r"```")
-PRE = re.compile(r"<pre\b.*?</pre>", re.S)
-TAG = re.compile(r"<[^>]*>")
-INLINE_CODE = re.compile(r"<code\b[^>]*>((?:(?!</code>).)*)</code>", re.S)
 MUSTACHE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 COMMENT_PLACEHOLDER = re.compile(r"<!--\s*[a-z][a-z_]*:[a-z0-9_]+\s*-->")
 NBCONVERT_ALT = "No description has been provided for this image"
 
 
 class Page(HTMLParser):
-    """Collects a page's visible text (outside LITERAL elements), its image references and alts."""
+    """Collects a page's visible text (outside LITERAL elements), its image references and alts, and
+    the text of each code name (``<code>`` outside ``<pre>``), its tags' attributes left out."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -63,6 +61,8 @@ class Page(HTMLParser):
         self.images: list[tuple[str, str | None]] = []  # (url, alt): alt None when absent
         self.files: list[str] = []  # other images the page loads (srcset candidates, icons)
         self.classes: set[str] = set()
+        self.inline_code: list[str] = []
+        self._code: list[str] | None = None  # the text of the code name being read
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -77,6 +77,8 @@ class Page(HTMLParser):
             self.files.append(a.get("href") or "")
         if tag in VOID:
             return
+        if tag == "code" and "pre" not in self.stack:
+            self._code = []
         self.stack.append(tag)
         if tag in LITERAL:
             self.literal_depth += 1
@@ -93,10 +95,15 @@ class Page(HTMLParser):
             top = self.stack.pop()
             if top in LITERAL:
                 self.literal_depth -= 1
+            if top == "code" and self._code is not None:
+                self.inline_code.append("".join(self._code))
+                self._code = None
             if top == tag:
                 break
 
     def handle_data(self, data: str) -> None:
+        if self._code is not None:
+            self._code.append(data)
         if not self.literal_depth:
             self.text.append(data)
 
@@ -135,8 +142,7 @@ def check_page(page: Path, site: Path, base: str = "/") -> list[str]:
     for m in RAW_FENCE.finditer(text):
         problems.append(f"{name}: a raw Markdown code fence in the text: ...{_snippet(text, m.start())}...")
         break  # one per page: the block's indentation left its admonition
-    for m in INLINE_CODE.finditer(PRE.sub("", source)):
-        shown = TAG.sub("", m[1])  # a tag's attributes (a link's title) are not shown
+    for shown in parser.inline_code:
         if "\n" in shown:
             problems.append(f"{name}: a code name across two source lines: {' '.join(shown.split())[:60]!r}")
     for m in MUSTACHE.finditer(text):
