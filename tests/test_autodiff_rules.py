@@ -115,13 +115,19 @@ def n_of(a):
     return a.shape[1]
 
 
-def _inputs(name, m, n, seed):
-    _, shapes, domains = OPERATIONS[name]
-    rng = np.random.default_rng(seed)
-    xs = [rng.uniform(-2, 2, size=s) for s in shapes(m, n)]
+def _draw(shapes, domains, rng, bound):
+    """Inputs uniform on (-bound, bound), moved into each one's domain, and a normal tangent for each."""
+    xs = [rng.uniform(-bound, bound, size=s) for s in shapes]
     if domains:
         xs = [d(x) if d else x for d, x in zip(domains, xs)]
     vs = [rng.normal(size=x.shape) for x in xs]
+    return xs, vs
+
+
+def _inputs(name, m, n, seed):
+    _, shapes, domains = OPERATIONS[name]
+    rng = np.random.default_rng(seed)
+    xs, vs = _draw(shapes(m, n), domains, rng, 2)
     return xs, vs, rng
 
 
@@ -199,10 +205,7 @@ LAYERS = {
 def test_layers_and_internal_operations_jvp_and_vjp_against_central_differences_and_each_other(name):
     f, shapes, domains = LAYERS[name]
     rng = np.random.default_rng(7)
-    xs = [rng.uniform(-1, 1, size=s) for s in shapes]
-    if domains:
-        xs = [d(x) if d else x for d, x in zip(domains, xs)]
-    vs = [rng.normal(size=x.shape) for x in xs]
+    xs, vs = _draw(shapes, domains, rng, 1)
     _check_rules(f, xs, vs, rng)
 
 
