@@ -362,17 +362,29 @@ def throttled_results(rows: list[dict]) -> dict:
     }
 
 
-def remeasured(results: dict, rows: list[dict], throttled: list[dict], loads: list[float]) -> dict:
+def remeasured(
+    results: dict, rows: list[dict], throttled: list[dict], loads: list[float], order: list[str] | None = None
+) -> dict:
     """``results`` with the rows of the pages measured again replaced, and when and how busy, said.
 
     For a page changed after a full run: its new rows go where the old ones were, the summary is
-    recomputed, and ``remeasured`` names the pages, the date and the load average of that run.
+    recomputed, and ``remeasured`` names the pages, the date and the load average of that run. A page
+    new since that run (one page split in two) gets its rows added; ``order``, the nav's page paths,
+    puts every row in the nav's order.
     """
-    new = {row["page"]: row for row in rows}
-    new_throttled = {row["page"]: row for row in throttled}
-    results["pages"] = [new.get(row["page"], row) for row in results["pages"]]
+
+    def merged(old: list[dict], fresh: list[dict]) -> list[dict]:
+        by_page = {row["page"]: row for row in fresh}
+        known = {row["page"] for row in old}
+        rows_now = [by_page.get(row["page"], row) for row in old] + [r for r in fresh if r["page"] not in known]
+        if order is not None:
+            rank = {page: i for i, page in enumerate(order)}
+            rows_now.sort(key=lambda row: rank.get(row["page"], len(rank)))
+        return rows_now
+
+    results["pages"] = merged(results["pages"], rows)
     if "throttled" in results:
-        results["throttled"]["pages"] = [new_throttled.get(r["page"], r) for r in results["throttled"]["pages"]]
+        results["throttled"]["pages"] = merged(results["throttled"]["pages"], throttled)
         results["throttled"]["cls_max"] = max(max(r["cls_cold"], r["cls_warm"]) for r in results["throttled"]["pages"])
     results["remeasured"] = {
         "date": dt.date.today().isoformat(),
@@ -449,7 +461,8 @@ def main(argv=None) -> int:
             server.shutdown()
             server.server_close()
     if args.pages:
-        results = remeasured(earlier, rows, throttled, loads)
+        order = ["/" if path == "" else path for _, path in nav_pages()]
+        results = remeasured(earlier, rows, throttled, loads, order)
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(table(results))
         print(f"\nreplaced {len(rows)} pages in {args.out}", file=sys.stderr)

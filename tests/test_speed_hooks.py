@@ -436,3 +436,12 @@ def test_pages_measured_again_replace_their_rows_and_are_named_on_the_site_page(
     assert "1 pages changed since (A)" in sentence and "median 4.5" in sentence
     del again["remeasured"]
     assert bench.site_values(again)["remeasured"] == ""
+
+    # a page new since the full run (a page split in two) is added, in the nav's order
+    grown = site_speed.remeasured(
+        again, [row("c/", "C", 97, 120)], [{"page": "c/", "title": "C", "cls_cold": 0, "cls_warm": 0}], [1.0],
+        order=["/", "c/", "a/", "b/"],
+    )  # fmt: skip
+    assert [r["page"] for r in grown["pages"]] == ["/", "c/", "a/", "b/"]
+    assert [r["page"] for r in grown["throttled"]["pages"]] == ["/", "c/", "a/", "b/"]
+    assert grown["summary"]["pages"] == 4
