@@ -58,6 +58,20 @@ def test_arithmatex_elements_become_katex_html_and_mathml():
     assert "&amp;amp;" not in out
 
 
+def test_inline_math_and_the_punctuation_beside_it_are_one_unbreakable_span():
+    def m(x):  # an inline formula as KaTeX leaves it: spans in spans
+        return f'<span class="arithmatex"><span class="katex"><span>{x}</span><span>.</span></span></span>'
+
+    page = f"<p>a ({m('x')}, then {m('W')}'s row, and {m('b')} alone; ({m('z')}).</p>"
+    assert math.glue_punctuation(page) == (
+        f'<p>a <span class="math-glue">({m("x")},</span> then <span class="math-glue">{m("W")}\'s</span> row, '
+        f'and {m("b")} alone; <span class="math-glue">({m("z")}).</span></p>'
+    )
+    typeset = math.render_page('<p>(<span class="arithmatex">\\(x\\)</span>).</p>', "x.md")
+    assert typeset.startswith('<p><span class="math-glue">(<span class="arithmatex"><span class="katex">')
+    assert typeset.endswith("</span>).</span></p>")
+
+
 def test_notebook_cells_dollars_are_typeset_and_code_and_escaped_dollars_are_not():
     cell = (
         '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">'

@@ -44,7 +44,7 @@ def postbuild(site: Path) -> dict[str, int]:
     try:
         for page in sorted(site.rglob("*.html")):
             before = page.read_text(encoding="utf-8")
-            after = math.preload_fonts(math.without_search_text(lean.frame_tables(before)))
+            after = math.preload_fonts(math.glue_punctuation(math.without_search_text(lean.frame_tables(before))))
             after = lean.size_images(after, page_url(page, site), site)
             if after != before:
                 page.write_text(after, encoding="utf-8")

@@ -180,7 +180,41 @@ def render_notebook_cells(output: str, where: str) -> str:
 def render_page(output: str, where: str) -> str:
     """``output`` (a whole page) with every formula replaced by KaTeX's HTML (and the search index's
     text of each formula, ``searchable_math``, taken out again)."""
-    return without_search_text(render_notebook_cells(render_arithmatex(output, where), where))
+    return glue_punctuation(without_search_text(render_notebook_cells(render_arithmatex(output, where), where)))
+
+
+# The punctuation a line must not separate from the inline formula beside it: an opening parenthesis
+# before it; closing punctuation or a possessive 's after it.
+_INLINE_MATH = '<span class="arithmatex">'
+_SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
+_PUNCTUATION_AFTER = re.compile(r"[,.;:)]+|'s\b|’s\b")
+
+
+def glue_punctuation(output: str) -> str:
+    """Each inline formula with an adjacent "(" or closing punctuation wrapped in one ``math-glue`` span.
+
+    KaTeX's inline HTML is a row of inline blocks, and Chromium breaks a line between one of them
+    and the text beside it: a formula could start a line with its comma left on the one above, or
+    end a line after its opening parenthesis. The span (``white-space: nowrap`` in extra.css) keeps
+    them on one line.
+    """
+    parts, done = [], 0
+    start = output.find(_INLINE_MATH)
+    while start != -1:
+        depth, end = 0, len(output)
+        for tag in _SPAN_TAG.finditer(output, start):
+            depth += -1 if tag[0] == "</span>" else 1
+            if depth == 0:
+                end = tag.end()
+                break
+        before = "(" if start > done and output[start - 1] == "(" else ""
+        after = _PUNCTUATION_AFTER.match(output, end)
+        if before or after:
+            tail = after[0] if after else ""
+            parts += [output[done : start - len(before)], f'<span class="math-glue">{before}{output[start:end]}{tail}</span>']
+            done = end + len(tail)
+        start = output.find(_INLINE_MATH, end)
+    return "".join(parts) + output[done:]
 
 
 def without_search_text(output: str) -> str:
