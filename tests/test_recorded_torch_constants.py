@@ -33,8 +33,12 @@ def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
     bn = torch.nn.BatchNorm1d(5, eps=1e-5, momentum=0.1, dtype=torch.float64).train()
     for start in range(15):
         bn(torch.tensor(X[start::15] @ W1.T + b1))
-    np.testing.assert_allclose(bn.running_mean.numpy(), page_array("batch-norm-inference.md", "torch_mean"), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(bn.running_var.numpy(), page_array("batch-norm-inference.md", "torch_var"), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        bn.running_mean.numpy(), page_array("batch-norm-inference.md", "torch_mean"), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        bn.running_var.numpy(), page_array("batch-norm-inference.md", "torch_var"), rtol=1e-9, atol=1e-9
+    )
     with torch.no_grad():
         bn.weight.copy_(torch.from_numpy(gamma))
         bn.bias.copy_(torch.from_numpy(beta))

@@ -211,7 +211,8 @@ def glue_punctuation(output: str) -> str:
         after = _PUNCTUATION_AFTER.match(output, end)
         if before or after:
             tail = after[0] if after else ""
-            parts += [output[done : start - len(before)], f'<span class="math-glue">{before}{output[start:end]}{tail}</span>']
+            glued = f'<span class="math-glue">{before}{output[start:end]}{tail}</span>'
+            parts += [output[done : start - len(before)], glued]
             done = end + len(tail)
         start = output.find(_INLINE_MATH, end)
     return "".join(parts) + output[done:]
