@@ -15,9 +15,8 @@
 # # Training on iris
 #
 # The chapters derived the gradients of the 4-5-3 network mostly for one flower at a time
-# ([batches](../../batches/) gives the form for many). Here the network learns to tell the three
-# iris species apart. This notebook, `docs/notebooks/iris.py`, runs at every build of the site (and
-# as a script), so each number and figure comes from the current code.
+# ([batches](../../batches/) gives the form for many); here it learns to tell the three iris species
+# apart. This notebook runs at every build (and as a script): each number comes from the current code.
 #
 # ## The data
 #
@@ -61,17 +60,19 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 # Before trusting the gradients to train with, compare them with central differences
 # ([checking gradients](../../gradient-checking/)): the relative error must stay below
 # `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). A pass at the initial weights need not carry over to
-# trained ones: CS231n advises checking again after a short burn-in (paraphrased under
-# [question 1](../../questions/#question-1)), so this notebook checks again after 10 epochs (of a
-# copy, below) and after 200. On the standardised inputs `bp.dead_units` finds no hidden neuron off
-# for every training flower; on the raw inputs two are ([the cost chapter](../../cost/#dead-neurons)),
-# and their weights would never get a gradient.
+# trained ones: [CS231n's notes](https://cs231n.github.io/neural-networks-3/#gradcheck) warn that a
+# random initialisation can be a pathological point that masks a wrong gradient, and advise a check
+# "after the loss starts to go down", after "a short burn-in time"; this notebook checks again after
+# 10 epochs (of a copy, below) and after 200. On the standardised inputs `bp.dead_units` finds no
+# hidden neuron that is off for every training flower (each fires for some flower); on the raw
+# inputs two neurons are off for all of them ([the cost chapter](../../cost/#dead-neurons)), and
+# their weights would never get a gradient.
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
 check = bp.gradient_check(net, X_train_s, Y_train)
 print(f"largest relative error of the backpropagated gradients: {check:.1e}")
-assert check < bp.GRADIENT_CHECK_TOLERANCE == 1e-7
+assert bp.GRADIENT_CHECK_TOLERANCE == 1e-7 and check < bp.GRADIENT_CHECK_TOLERANCE
 dead_standardised = bp.dead_units(net, X_train_s)[0]
 dead_raw = bp.dead_units(net, X_train)[0]
 print(f"dead hidden units: {dead_standardised.sum()} on standardised inputs, {dead_raw.sum()} on raw inputs")
@@ -88,10 +89,9 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # the network, and measures each flower's weight $c$: the batch gradient by central differences
 # equals $c$ times the sum of the flowers' own gradients. For each batch the backward pass computes
 # $\Delta_2 = \frac{1}{m}(A_2 - Y)$ and $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$ (the ReLU's
-# derivative: 1 where $Z_1$ is positive, else 0), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$
-# and $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and
-# steps $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$ with $\eta = 0.1$. One line is
-# printed every 25 epochs.
+# derivative, 1 where $Z_1 > 0$), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
+# $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps
+# $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$ with $\eta = 0.1$, printing every 25 epochs.
 
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -150,9 +150,8 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # noise: 1400 full-batch steps (same start and rate, each step logged, no 16/9 weight) raise
 # neither cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of
 # the mini-batch run's (both round to 0.0657). The test cost's lowest value, 0.0619 at epoch 176,
-# is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn. A test cost
-# that turned up and stayed up while the training cost fell would show overfitting; a separate
-# validation set, not the test set, would pick the epoch. The cell below asserts these numbers.
+# is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn (a test cost
+# that turned up and stayed up would show overfitting). The cell below asserts these numbers.
 # (Plot functions return a matplotlib `Figure`: Jupyter shows it; elsewhere call `savefig`.)
 
 # %%
@@ -199,7 +198,7 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # is about what sets it) through 0.70 to near 1 (0.98 before epoch 50, 1.11 before 200): in this
 # run neither layer's gradient vanishes relative to the other's. After 10 epochs, the cost down
 # from 0.90 after the first to 0.30, the block checks this copy's gradients again (CS231n's
-# burn-in). The copy ends near the network above, not equal to it: each layer's weights less than
+# burn-in, above). The copy ends near the network above, not equal to it: each layer's weights less than
 # 2 % apart, relative to their size, and the same species predicted for every test flower.
 
 # %%
@@ -209,7 +208,7 @@ for epoch in range(1, 201):
     if epoch in (1, 10, 50, 200):
         norms[epoch] = bp.gradient_norms(diag_net, X_train_s, Y_train)
     cost += bp.train(diag_net, X_train_s, Y_train, epochs=1, learning_rate=0.1, batch_size=16, seed=epoch).loss
-    if epoch == 10:  # CS231n's burn-in: the cost has started to fall
+    if epoch == 10:  # after CS231n's burn-in: the cost has started to fall
         check_10 = bp.gradient_check(diag_net, X_train_s, Y_train)
 
 for epoch, (n1, n2) in norms.items():
@@ -275,10 +274,12 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # wrong, against 0.981). Two flowers of 45 cannot rank the networks. On ten other stratified splits
 # (seeds 1 to 10), each network trained the same way, the four features score at least as well
 # every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two
-# flowers), a mean of 0.45 flower (0.010 of accuracy). The splits are not independent trials: their
-# training sets overlap, and two test sets share 13.1 of 45 flowers on average (6 to 19; chance,
-# 15 of each species' 50 drawn twice, gives 3 · 15 · 15 / 50 = 13.5), so the ordinary t-test
-# (t = 1.61, p = 0.14) and the sign test (p = 0.07) overstate the evidence. Nadeau and Bengio's
+# flowers), a mean of 0.45 flower (0.010 of accuracy). The 11 differences take only the values +1, 0
+# and −2, so the sign test, which counts wins and losses (p = 0.07), is the direct summary and a
+# t-test only a rough guide. That p and the ordinary t-test's (t = 1.61, p = 0.14) overstate the
+# evidence, as the splits are not independent trials: their training sets overlap, and two test
+# sets share 13.1 of 45 flowers on average (6 to 19; chance, 15 of each species' 50 drawn twice,
+# gives 3 · 15 · 15 / 50 = 13.5). Nadeau and Bengio's
 # corrected resampled t-test (2003), made for repeated random splits, takes the mean's variance as
 # $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J = 11$, 45 test and 105 training
 # flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51 (checked below against random draws
@@ -325,6 +326,7 @@ print(f"test flowers shared by two splits: {np.mean(shared):.1f} of 45 on averag
 assert len(shared) == 45 and (round(np.mean(shared), 1), min(shared), max(shared)) == (13.1, 6, 19)
 
 d = np.array([f - p for f, p in [split_0] + right], dtype=float)  # four features minus petals, in flowers
+assert np.array_equal(np.unique(d, return_counts=True), [[-2, 0, 1], [1, 3, 7]])  # three values only
 J, nu = len(d), len(d) - 1
 scale = np.array([1 / J + len(y_test) / len(y_train), 1 / J])  # Nadeau and Bengio's correction; the naive 1/J
 t = d.mean() / np.sqrt(scale * d.var(ddof=1))  # (corrected, naive)
@@ -345,8 +347,6 @@ assert np.array_equal(np.round([t[0], p[0], t[1], p[1], sign_p], 2), [0.68, 0.51
 
 # %%
 test_accuracy = bp.accuracy(y_test, net.predict(X_test_s))
-print(
-    f"final test accuracy of the 4-5-3 network: {test_accuracy:.3f} "
-    f"({round(test_accuracy * len(y_test))} of {len(y_test)} flowers)"
-)
-assert round(test_accuracy * len(y_test)) == 43
+right_test = round(test_accuracy * len(y_test))
+print(f"final test accuracy of the 4-5-3 network: {test_accuracy:.3f} ({right_test} of {len(y_test)} flowers)")
+assert right_test == 43
