@@ -190,6 +190,20 @@ def test_the_build_links_each_equation_to_its_check_and_back() -> None:
     assert re.search(r"<code>.*# Checks equation \(P1\)\.", html, re.S)
 
 
+def test_links_inside_a_collapsible_box_are_paragraphs_not_html_in_a_paragraph() -> None:
+    markdown = pytest.importorskip("markdown")
+    boxed = textwrap.indent(textwrap.dedent(GOOD.split("\n", 2)[2]).replace("'''", FENCE), "    ")
+    html = markdown.markdown(
+        '??? note "A box"\n' + boxed,
+        extensions=["admonition", "attr_list", "pymdownx.details", "pymdownx.superfences", "pymdownx.arithmatex",
+                    "backprop_derived.equation_links"],
+    )  # fmt: skip
+    assert "<details" in html and "<p><p" not in html and "<p><div" not in html
+    assert '<p class="checked-equation"><span id="eq-P1"></span></p>' in html
+    assert '<p class="equation-check">Equation (P1) is checked in <a href="#check-P1">the block below</a>' in html
+    assert '<p class="equation-check"><span id="check-P1"></span>This block checks equation' in html
+
+
 def test_the_markers_stay_next_to_their_fence() -> None:
     pytest.importorskip("markdown")
     from backprop_derived.equation_links import link_page

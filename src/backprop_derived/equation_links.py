@@ -74,6 +74,15 @@ def link_page(text: str, name: str = "<page>") -> str:
     return "\n".join(_linked_lines(page))
 
 
+def _block(indent: str, inner: str, css_class: str, tag: str = "p") -> list[str]:
+    """The lines of one added element. At the top level a raw HTML block; indented (inside an
+    admonition or a collapsible box) Markdown does not read raw HTML blocks and would wrap it in a
+    ``<p>``, so there it is a paragraph given its class by attr_list."""
+    if not indent:
+        return [f'<{tag} class="{css_class}">{inner}</{tag}>']
+    return [f"{indent}{inner}", f"{indent}{{: .{css_class} }}"]
+
+
 def _linked_lines(page: Page) -> list[str]:
     insert_before: dict[int, list[str]] = {}  # 0-based line index -> lines to put before it
     insert_after: dict[int, list[str]] = {}
@@ -92,14 +101,9 @@ def _linked_lines(page: Page) -> list[str]:
             ]
             links.append(f"Equation ({html.escape(eq_id)}) is checked in " + " and ".join(where))
         ids = "".join(f'<span id="{anchor("eq", i)}"></span>' for i in eq.ids)
-        insert_before.setdefault(eq.start - 1, []).extend(
-            ["", f'{eq.indent}<div class="checked-equation">{ids}</div>', ""]
-        )
+        insert_before.setdefault(eq.start - 1, []).extend(["", *_block(eq.indent, ids, "checked-equation", "div"), ""])
         insert_after.setdefault(eq.end - 1, []).extend(
-            [
-                "",
-                f'{eq.indent}<p class="equation-check">' + "; ".join(links) + f"{_against(kinds)}.</p>",
-            ]
+            ["", *_block(eq.indent, "; ".join(links) + f"{_against(kinds)}.", "equation-check")]
         )
     for block in page.python_blocks:
         if not block.check_ids:
@@ -114,14 +118,8 @@ def _linked_lines(page: Page) -> list[str]:
         k = block.start - 1
         while k > 0 and page.lines[k - 1].strip().startswith("<!--"):
             k -= 1
-        insert_before.setdefault(k, []).extend(
-            [
-                f'{block.indent}<p class="equation-check">{"".join(spans)}This block checks '
-                + _listed(refs)
-                + f"{_against(oracle_kinds(block.code))}.</p>",
-                "",
-            ]
-        )
+        text = "".join(spans) + "This block checks " + _listed(refs) + f"{_against(oracle_kinds(block.code))}."
+        insert_before.setdefault(k, []).extend([*_block(block.indent, text, "equation-check"), ""])
     out: list[str] = []
     for i, line in enumerate(page.lines):
         out.extend(insert_before.get(i, []))
