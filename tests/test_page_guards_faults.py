@@ -369,9 +369,9 @@ EDITS = {
         "hidden-layer.md",
         _delete_central_difference_asserts_of_equation_5,
     ),
-    "a prose integer changed, 185 -> 186": (
+    "a prose integer changed, 255 -> 254": (
         "autodiff/vjp.md",
-        _replace("Most of the 185 are zeros", "Most of the 186 are zeros"),
+        _replace("255 of every 256 here", "254 of every 256 here"),
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
