@@ -277,6 +277,8 @@ def run(quick: bool = False) -> dict:
             ours = [g for pair in net.gradients(X, Y) for g in pair]
             theirs = [p.grad.numpy() for p in model.parameters()]
             case["max_abs_diff_vs_torch"] = max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs))
+            for a, b in zip(ours, theirs, strict=True):  # a wrong gradient stops the run before it is timed
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
         timings = interleaved(contenders, repeats, pause=pause)
         case["backprop"] = timings["backprop"]
         case["backprop"]["gflops"] = case["flops"] / timings["backprop"]["median_s"] / 1e9
@@ -292,6 +294,9 @@ def run(quick: bool = False) -> dict:
             case["per_weight_max_abs_diff"] = max(
                 float(np.abs(a - b).max()) for pf, ps in zip(fast, slow) for a, b in zip(pf, ps)
             )
+            for pf, ps in zip(fast, slow, strict=True):
+                for a, b in zip(pf, ps, strict=True):
+                    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
             loop = interleaved(
                 {
                     "per_weight": lambda n=loop_net, X=X, Y=Y: per_weight_gradients(n, X, Y),
