@@ -20,7 +20,7 @@ TOLERANCE = 1e-7
 Exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``. On the site's examples a correct float64
 gradient of a shallow network, checked away from any ReLU kink, comes out near 1e-10 or below, and
 the three wrong ones on that page (a forgotten ``1/m``, a missing path, a diagonal softmax Jacobian)
-above 0.2; that is what those examples show, not a guarantee: a wrong formula can agree with central
+above 0.3; that is what those examples show, not a guarantee: a wrong formula can agree with central
 differences at the points sampled. The condition: every checked array must be large against the
 central difference's round-off floor ``eps * |C| / h``; the first layers of a deep network can fail
 it while correct (see the page "Checking gradients").
