@@ -375,7 +375,7 @@ EDITS = {
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
-        _replace("ranges from 0.963 to 1.026", "ranges from 1.026 to 0.963"),
+        _replace("scatter from 1.31 to 1.70", "scatter from 1.70 to 1.31"),
     ),
 }
 
