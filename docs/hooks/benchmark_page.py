@@ -261,7 +261,7 @@ def site_verdict(results: dict) -> str:
             unresolved.append(pages(open_, budget))
         if not counted and not open_:
             met.append(budget)
-    text = "By that rule " + " and ".join(said) + "."
+    text = "By the fair-run rule above, " + " and ".join(said) + "."
     if missed:
         text += f" Of the {len(results['pages'])} pages, " + ", and ".join(missed) + "."
     if unresolved:
