@@ -91,7 +91,8 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # $\Delta_2 = \frac{1}{m}(A_2 - Y)$ and $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$ (the ReLU's
 # derivative, 1 where $Z_1 > 0$), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
 # $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps
-# $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$ with $\eta = 0.1$, printing every 25 epochs.
+# $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$, $\mathbf{b}_l \leftarrow \mathbf{b}_l - \eta\,
+# \mathbf{1}^T \Delta_l$ with $\eta = 0.1$, printing every 25 epochs.
 
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -275,11 +276,11 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # (seeds 1 to 10), each network trained the same way, the four features score at least as well
 # every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two
 # flowers), a mean of 0.45 flower (0.010 of accuracy). The 11 differences take only the values +1, 0
-# and −2, so the sign test, which counts wins and losses (p = 0.07), is the direct summary and a
-# t-test only a rough guide. That p and the ordinary t-test's (t = 1.61, p = 0.14) overstate the
-# evidence, as the splits are not independent trials: their training sets overlap, and two test
-# sets share 13.1 of 45 flowers on average (6 to 19; chance, 15 of each species' 50 drawn twice,
-# gives 3 · 15 · 15 / 50 = 13.5). Nadeau and Bengio's
+# and −2, so the sign test, which counts wins and losses (two-sided, ties dropped: p = 0.07), is the
+# direct summary and a t-test only a rough guide. That p and the ordinary t-test's (t = 1.61,
+# p = 0.14) overstate the evidence, as the splits are not independent trials: their training sets
+# overlap, and two of the 11 test sets share 12.8 of 45 flowers on average (6 to 19 over the 55
+# pairs; chance, 15 of each species' 50 drawn twice, gives 3 · 15 · 15 / 50 = 13.5). Nadeau and Bengio's
 # corrected resampled t-test (2003), made for repeated random splits, takes the mean's variance as
 # $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J = 11$, 45 test and 105 training
 # flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51 (checked below against random draws
@@ -299,12 +300,9 @@ print("petal network on all 150 flowers (rows: true species):")
 print(petal_confusion)
 assert petal_confusion[1, 2] == 3 and petal_confusion[2, 1] == 3 and np.trace(petal_confusion) == 144
 
-right, test_sets = [], []  # per split: flowers right of 45 (four features, petals); the test flowers' rows
+right = []  # per split: flowers right of 45 (four features, petals)
 for split in range(1, 11):
-    numbered = np.column_stack([X, np.arange(len(X))])  # a last column carries each flower's row number
-    Xa, Xb, ya, yb = bp.train_test_split(numbered, y, test_fraction=0.3, seed=split)
-    test_sets.append(set(Xb[:, -1].astype(int)))
-    Xa, Xb = Xa[:, :-1], Xb[:, :-1]
+    Xa, Xb, ya, yb = bp.train_test_split(X, y, test_fraction=0.3, seed=split)
     pair = []
     for columns in ([0, 1, 2, 3], petal):
         A, B = bp.standardize(Xa[:, columns], Xb[:, columns])
@@ -321,9 +319,11 @@ signs = [int(np.sign(f - p)) for f, p in [split_0] + right]
 record = [signs.count(1), signs.count(0), signs.count(-1)]
 print("11 splits, four features against petals alone: wins, ties, losses", record)
 assert record == [7, 3, 1]
-shared = [len(test_sets[i] & test_sets[j]) for i in range(10) for j in range(i + 1, 10)]
+numbered = np.column_stack([X, np.arange(len(X))])  # a last column carries each flower's row number
+test_sets = [set(bp.train_test_split(numbered, y, test_fraction=0.3, seed=s)[1][:, -1]) for s in range(11)]
+shared = [len(test_sets[i] & test_sets[j]) for i in range(11) for j in range(i + 1, 11)]  # splits 0 to 10
 print(f"test flowers shared by two splits: {np.mean(shared):.1f} of 45 on average, {min(shared)} to {max(shared)}")
-assert len(shared) == 45 and (round(np.mean(shared), 1), min(shared), max(shared)) == (13.1, 6, 19)
+assert len(shared) == 55 and (round(np.mean(shared), 1), min(shared), max(shared)) == (12.8, 6, 19)
 
 d = np.array([f - p for f, p in [split_0] + right], dtype=float)  # four features minus petals, in flowers
 assert np.array_equal(np.unique(d, return_counts=True), [[-2, 0, 1], [1, 3, 7]])  # three values only
