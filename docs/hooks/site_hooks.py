@@ -70,7 +70,7 @@ def figures() -> dict[str, object]:
             bp.jacobian_a_wrt_z("relu", hidden.z), "ReLU: d a / d z of the hidden layer", "output a_i", "input z_j"
         ),
         "jacobian-sigmoid-output.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z", "output a_i", "input z_j"
+            bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z", "output a_k", "input z_c"
         ),
         "jacobian-dz-dW.png": bp.plots.plot_jacobian(
             bp.jacobian_z_wrt_W(hidden.a, 3),
