@@ -202,12 +202,13 @@ def test_matrix_form_does_the_operations_the_page_counts(monkeypatch):
 
 def test_performance_page_quotes_the_committed_matmul_times():
     """The NumPy/PyTorch product times written into the Performance page are the results file's."""
+    import ast
     import re
 
     text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
     found = re.search(r"^seconds = (\{.*?\}\})$", text, re.S | re.M)
     assert found, "the page's recorded matmul times are missing"
-    quoted = eval(found.group(1))
+    quoted = ast.literal_eval(found.group(1))
     results = page.load()
     for library, key in (("NumPy", "matmul"), ("PyTorch", "torch_matmul")):
         run, t = results[key], quoted[library]
