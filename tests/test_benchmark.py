@@ -198,3 +198,23 @@ def test_matrix_form_does_the_operations_the_page_counts(monkeypatch):
     assert _CountingArray.counts == {"mul": 8_250, "div": 450}, _CountingArray.counts
     page_text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
     assert "matrix form: 8,250 multiplications, 450 divisions" in page_text
+
+
+def test_performance_page_quotes_the_committed_matmul_times():
+    """The NumPy/PyTorch product times written into the Performance page are the results file's."""
+    import ast
+    import re
+
+    text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    found = re.search(r"^seconds = (\{.*?\}\})$", text, re.S | re.M)
+    assert found, "the page's recorded matmul times are missing"
+    quoted = ast.literal_eval(found.group(1))
+    results = page.load()
+    for library, key in (("NumPy", "matmul"), ("PyTorch", "torch_matmul")):
+        run, t = results[key], quoted[library]
+        assert run["n"] == 1024
+        np.testing.assert_allclose(
+            [t["median"], t["best"], t["first quartile"]], [run["median_s"], run["min_s"], run["q25_s"]], rtol=1e-5
+        )
+        np.testing.assert_allclose(2 * run["n"] ** 3 / run["median_s"] / 1e9, run["gflops_median"], rtol=1e-9)
+        np.testing.assert_allclose(2 * run["n"] ** 3 / run["min_s"] / 1e9, run["gflops_best"], rtol=1e-9)

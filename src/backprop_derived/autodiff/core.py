@@ -390,7 +390,12 @@ class Tensor:
 def topological_order(root: Tensor) -> list[Tensor]:
     """The recorded tensors ``root`` depends on (those requiring a gradient), each after all of its inputs.
 
-    Its reverse is the order of the backward pass. Iterative, so there is no depth limit.
+    Its reverse is the order of the backward pass. Iterative, so there is no depth limit. A constant
+    such as ``Tensor(X)`` is not listed; it appears only among some ``t.op.inputs``.
+
+    To count the engine's multiply-adds, the site's pages replace ``autodiff.ops.MatMul.value``, through
+    which every ``@`` between Tensors passes, by a counting wrapper and restore it afterwards; the fused
+    convolution, attention and RNN operations multiply in NumPy and are not counted that way.
     """
     order: list[Tensor] = []
     seen: set[int] = set()
