@@ -369,9 +369,9 @@ EDITS = {
         "hidden-layer.md",
         _delete_central_difference_asserts_of_equation_5,
     ),
-    "a prose integer changed, 255 -> 254": (
-        "autodiff/vjp.md",
-        _replace("255 of every 256 here", "254 of every 256 here"),
+    "a prose integer changed, 180 -> 181": (
+        "autodiff/paths.md",
+        _replace("costs 180 with the 60 paths listed", "costs 181 with the 60 paths listed"),
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
