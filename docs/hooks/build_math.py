@@ -186,6 +186,7 @@ def render_page(output: str, where: str) -> str:
 # The punctuation a line must not separate from the inline formula beside it: an opening parenthesis
 # before it; closing punctuation or a possessive 's after it.
 _INLINE_MATH = '<span class="arithmatex">'
+_BOX = 'class="katex-base"'  # one of the boxes of KaTeX's inline HTML (the vendored build's class name)
 _SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
 _PUNCTUATION_AFTER = re.compile(r"[,.;:)]+|'s\b|’s\b")
 
@@ -196,7 +197,8 @@ def glue_punctuation(output: str) -> str:
     KaTeX's inline HTML is a row of inline blocks, and Chromium breaks a line between one of them
     and the text beside it: a formula could start a line with its comma left on the one above, or
     end a line after its opening parenthesis. The span (``white-space: nowrap`` in extra.css) keeps
-    them on one line.
+    them on one line. A formula of several boxes (KaTeX breaks a long one between them) keeps those
+    breaks: it is marked ``math-glue-long``, and only its opening parenthesis is sure to stay with it.
     """
     parts, done = [], 0
     start = output.find(_INLINE_MATH)
@@ -211,7 +213,9 @@ def glue_punctuation(output: str) -> str:
         after = _PUNCTUATION_AFTER.match(output, end)
         if before or after:
             tail = after[0] if after else ""
-            glued = f'<span class="math-glue">{before}{output[start:end]}{tail}</span>'
+            # a formula of several boxes may still break between them (extra.css: math-glue-long)
+            long = " math-glue-long" if output.count(_BOX, start, end) > 1 else ""
+            glued = f'<span class="math-glue{long}">{before}{output[start:end]}{tail}</span>'
             parts += [output[done : start - len(before)], glued]
             done = end + len(tail)
         start = output.find(_INLINE_MATH, end)
