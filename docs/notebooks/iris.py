@@ -251,8 +251,8 @@ bp.plots.plot_confusion(confusion, title="Test set: true species against predict
 # measurements only. Coloured regions show the species it predicts at every point of the plane,
 # and the dots are all 150 flowers. Each boundary is piecewise linear: each hidden ReLU switches
 # along the line where its $z_j$ is 0; within each piece these lines cut out, the output layer's
-# pre-activations are affine in the point, so a boundary $z_i = z_k$ bends only at those lines or
-# where three classes tie.
+# pre-activations are affine in the point, so a boundary (where $z_i = z_k$ and classes $i$, $k$ lead)
+# bends only at those lines, and meets another boundary where three classes tie.
 
 # %%
 petal = [2, 3]
