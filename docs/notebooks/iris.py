@@ -149,8 +149,9 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # 0.0657 between 175 and 200); the training cost falls at all seven logged steps but rises at 34 of
 # the 199. Mini-batch SGD moves on one batch's gradient at a time, and a control points to that
 # noise: 1400 full-batch steps (200 epochs of 7 mini-batches make 1400 updates; same start and rate,
-# each step logged; no sampling noise and no 16/9 weight, two changes at once) raise neither cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of
-# the mini-batch run's (both round to 0.0657). The test cost's lowest value, 0.0619 at epoch 176,
+# each step logged; no sampling noise and no 16/9 weight, two changes at once) raise neither cost
+# at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch
+# run's (both round to 0.0657). The test cost's lowest value, 0.0619 at epoch 176,
 # is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn (a test cost
 # that turned up and stayed up would show overfitting). The cell below asserts these numbers.
 # (Plot functions return a matplotlib `Figure`: Jupyter shows it; elsewhere call `savefig`.)
