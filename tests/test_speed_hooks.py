@@ -373,19 +373,16 @@ def test_the_site_page_states_which_pages_miss_which_budget_and_whether_the_run_
     assert "the re-measure was fair" in before and "misses performance at least 90 (A 89)" in before
     assert "1 misses layout shift at most 0.02 (B 0.030)" in after
     # Nothing missed: said in words.
+    all_met = (
+        "Every page meets every budget: performance at least 90, total blocking time at most 300 ms, "
+        "layout shift at most 0.02 and 100 for accessibility, best practices and SEO."
+    )
     calm = results(1.0)
     calm["pages"] = [row("a", 99, 20)]
-    assert page.site_verdict(calm).endswith(
-        "Every page meets every budget: performance at least 90, total blocking time at most 300 ms, "
-        "layout shift at most 0.02 and 100 for accessibility, best practices and SEO."
-    )
+    assert page.site_verdict(calm).endswith(all_met)
     # The committed runs: fair by the median, and after the re-measure no page misses a budget.
     committed = page.site_values(page.load_site())["verdict"]
-    assert "unfair" not in committed
-    assert committed.endswith(
-        "Every page meets every budget: performance at least 90, total blocking time at most 300 ms, "
-        "layout shift at most 0.02 and 100 for accessibility, best practices and SEO."
-    )
+    assert "unfair" not in committed and committed.endswith(all_met)
 
 
 @pytest.mark.tooling
