@@ -122,12 +122,23 @@ def readme_example() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S)[1]
 
 
-def test_the_wheel_alone_runs_the_readme_example(replay, tmp_path):
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    python = venv / "bin" / "python"
+@pytest.fixture(scope="module")
+def wheel_venv(replay, tmp_path_factory) -> Path:
+    """A fresh virtual environment with the built wheel (and what it requires) installed, nothing else.
+
+    One for the module: installing NumPy into a new environment is most of a test's time, and the two
+    tests below only run the installed package, each in a folder of its own.
+    """
+    venv = tmp_path_factory.mktemp("wheel") / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
     wheel = next((replay.work / "dist").glob("*.whl"))
-    _run([str(python), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=venv.parent)
+    return venv
+
+
+def test_the_wheel_alone_runs_the_readme_example(wheel_venv, tmp_path):
+    venv = wheel_venv
+    python = venv / "bin" / "python"
     work = tmp_path / "elsewhere"
     work.mkdir()
     example = readme_example() + (
@@ -141,13 +152,10 @@ def test_the_wheel_alone_runs_the_readme_example(replay, tmp_path):
     assert installed.is_relative_to(venv) and not installed.is_relative_to(ROOT)
 
 
-def test_the_wheel_alone_runs_the_exercises(replay, tmp_path):
+def test_the_wheel_alone_runs_the_exercises(wheel_venv, tmp_path):
     """A reader's first session with the graded exercises, from the wheel in a fresh environment:
     list, start, check the untouched file (it fails and says why), check a right answer (exit 0)."""
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    wheel = next((replay.work / "dist").glob("*.whl"))
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
+    venv = wheel_venv
     work = tmp_path / "elsewhere"
     work.mkdir()
     command = [str(venv / "bin" / "backprop-exercises")]  # the console script
