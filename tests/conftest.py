@@ -42,3 +42,27 @@ def iris_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     X_tr, X_te, y_tr, y_te = bp.train_test_split(X, y, test_fraction=0.3, seed=0)
     X_tr, X_te = bp.standardize(X_tr, X_te)
     return X_tr, X_te, y_tr, y_te
+
+
+# The browser tests' fixtures (tests/browser_harness.py): the site built once per run, served by
+# this process, and Chromium.
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """(folder, URL): the built site and the address this process serves it at."""
+    import browser_harness
+
+    folder = browser_harness.built_site(tmp_path_factory)
+    for url in browser_harness.served(folder):
+        yield folder, url
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    return site[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import browser_harness
+
+    yield from browser_harness.launched()
