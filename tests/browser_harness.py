@@ -156,8 +156,9 @@ WIDTHS = (1366, 1920, 390)
 # Each fault is planted into a copy of a page beside it (the same depth, so every relative asset URL
 # still resolves): (page, old, new).
 PLANTS = {
-    # The control: an unplanted copy has no problems, so each fault below is what its case finds.
-    "none": ("output-layer", "</head>", "</head>"),
+    # The control: an unplanted copy of the page most faults go into has no problems, so each fault
+    # below is what its case finds.
+    "none": ("notation", "</head>", "</head>"),
     # A script from another host, as a CDN snippet would add.
     "external": (
         "notation",
