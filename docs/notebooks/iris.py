@@ -87,9 +87,9 @@ assert dead_standardised.sum() == 0 and dead_raw.sum() == 2
 # flowers make up the last batch); frameworks offer to drop that batch (PyTorch's `drop_last`). The
 # cell below records the batches `bp.train` hands to the backward pass in two epochs of a copy of
 # the network, and measures each flower's weight $c$: the batch gradient by central differences
-# equals $c$ times the sum of the flowers' own gradients. For each batch the backward pass computes
-# $\Delta_2 = \frac{1}{m}(A_2 - Y)$ and $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$ (the ReLU's
-# derivative, 1 where $Z_1 > 0$), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
+# equals $c$ times the sum of the flowers' own gradients (each of its own cost, no $1/m$). For each
+# batch the backward pass computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$ and $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$
+# (the ReLU's derivative, 1 where $Z_1 > 0$), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
 # $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps
 # $W_l \leftarrow W_l - \eta\, \partial C / \partial W_l$, $\mathbf{b}_l \leftarrow \mathbf{b}_l - \eta\,
 # \mathbf{1}^T \Delta_l$ with $\eta = 0.1$, printing every 25 epochs.
@@ -149,11 +149,11 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # 0.0657 between 175 and 200); the training cost falls at all seven logged steps but rises at 34 of
 # the 199. Mini-batch SGD moves on one batch's gradient at a time, and a control points to that
 # noise: 1400 full-batch steps (200 epochs of 7 mini-batches make 1400 updates; same start and rate,
-# each step logged; no sampling noise and no 16/9 weight, two changes at once) raise neither cost
-# at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch
-# run's (both round to 0.0657). The test cost's lowest value, 0.0619 at epoch 176,
-# is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn (a test cost
-# that turned up and stayed up would show overfitting). The cell below asserts these numbers.
+# each step logged; no sampling noise, no 16/9 weight, and each step sees 105 flowers, not 16: three
+# changes at once) raise neither cost at any step and end at a training cost of 0.0480 and a test
+# cost within 0.0001 of the mini-batch run's (both round to 0.0657). The test cost's lowest value,
+# 0.0619 at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn
+# (a test cost that turned up and stayed up would show overfitting). The cell below asserts these numbers.
 # (Plot functions return a matplotlib `Figure`: Jupyter shows it; elsewhere call `savefig`.)
 
 # %%
@@ -274,7 +274,7 @@ bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P
 # The petal-only network gets every test flower right, two flowers (0.044) above the four-feature
 # network's 0.956; on the training flowers of the same split the ranking reverses (0.943, 6 of 105
 # wrong, against 0.981). Two flowers of 45 cannot rank the networks. On ten other stratified splits
-# (seeds 1 to 10), each network trained the same way, the four features score at least as well
+# (seeds 1 to 10), each network trained once, from seed 0, the four features score at least as well
 # every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two
 # flowers), a mean of 0.45 flower (0.010 of accuracy). The 11 differences take only the values +1, 0
 # and −2, so the sign test, which counts wins and losses (two-sided, ties dropped: p = 0.07), is the
