@@ -754,7 +754,7 @@ def draw_autodiff_graph(
         + (
             f"tensors with more than one consumer: {', '.join(shared_names)}."
             if shared_names
-            else "every tensor has exactly one consumer."
+            else "every tensor but the output has exactly one consumer."
         )
     )
     fig.alt_text = (
