@@ -82,22 +82,6 @@ def serving(browser, url: str, html: str):
         context.close()
 
 
-def elements_restyled_while_loading(browser, url: str, html: str) -> int:
-    """How many elements Chromium styles while ``url`` loads, with ``html`` served in its place.
-
-    Summed from the style recalculations of Chromium's trace: a count of work, the same on a busy
-    machine as on a quiet one (about 1 % apart from load to load), where a time would not be. Both
-    pages compared are served the same way (whole, at once), since how the HTML arrives changes how
-    often the browser styles the part parsed so far.
-    """
-    with serving(browser, url, html) as page:
-        browser.start_tracing(page=page, categories=["devtools.timeline"])
-        page.goto(url, wait_until="networkidle")
-        events = json.loads(browser.stop_tracing())["traceEvents"]
-    recalcs = [e["args"] for e in events if e["name"] == "UpdateLayoutTree"]
-    return sum(args.get("elementCount") or 0 for args in recalcs)
-
-
 TABLE_STYLE = r"""() => {
   const props = ['display', 'font-size', 'overflow-x', 'background-color', 'border-top', 'border-left',
                  'border-radius', 'padding', 'margin', 'text-align', 'font-weight', 'vertical-align',
@@ -123,7 +107,9 @@ def test_tables_are_framed_in_the_html_and_look_as_materials_own(browser, base_u
     # (lean_pages.frame_tables), so Material's script, which frames tables without a class once the
     # page has loaded, does not move them. Planted: the API reference with its tables as Material's
     # markup has them, framed by Material's script: the first table's computed styles (and its
-    # frame's) are the same, and the page styles fewer elements while it loads.
+    # frame's) are the same. What the frames save (style and layout work while the page loads) is
+    # measured by the site-speed benchmark, not here: how often Chromium restyles depends on the
+    # machine's load, and a count of it twice the quiet one was seen on a busy machine.
     folder, _ = site
     bare = {path for path in PAGES if "<table>" in (folder / path / "index.html").read_text(encoding="utf-8")}
     assert bare == set()
@@ -135,9 +121,6 @@ def test_tables_are_framed_in_the_html_and_look_as_materials_own(browser, base_u
     built, by_material = first_table(browser, url, html), first_table(browser, url, plain)
     assert built["frame"] and not built["plain"] and by_material["frame"] and by_material["plain"]
     assert built["look"] == by_material["look"]
-    framed = elements_restyled_while_loading(browser, url, html)
-    unframed = elements_restyled_while_loading(browser, url, plain)
-    assert framed < 0.9 * unframed, (framed, unframed)
 
 
 def test_every_image_has_its_size_in_the_html(site):
