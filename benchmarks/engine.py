@@ -14,7 +14,9 @@ counts the matrix products' multiply-adds in the engine's forward and backward p
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import platform
 import statistics
 import time
@@ -70,6 +72,9 @@ def count_multiply_adds(X, Y, params):
 
 
 def measure(repeats: int = 30, warmup: int = 3) -> dict:
+    # The load before and after: NumPy's matrix products use every core, so a busy machine slows
+    # both sides, and by different amounts (their shares of time in those products differ).
+    load_before = os.getloadavg()[0]
     X, Y, net, params = setup()
     ours = engine_gradients(X, Y, params)
     theirs = [g for pair in net.gradients(X, Y) for g in pair]
@@ -100,6 +105,9 @@ def measure(repeats: int = 30, warmup: int = 3) -> dict:
         "multiply_add_ratio": counts["backward"] / counts["forward"],
         "numpy": np.__version__,
         "python": platform.python_version(),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+        "cores": os.cpu_count(),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 

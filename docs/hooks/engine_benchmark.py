@@ -15,6 +15,7 @@ from mkdocs.exceptions import PluginError
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "engine.json"
 PLACEHOLDER = re.compile(r"<!-- engine:([a-z_]+) -->")
+TIME_TARGET = 1.3  # the engine's gradient time at most this many times Network.gradients'
 
 
 def load() -> dict:
@@ -32,6 +33,11 @@ def values(results: dict) -> dict[str, str]:
         "multiply_add_ratio": f"{results['multiply_add_ratio']:.2f}",
         "largest_gradient_difference": f"{results['largest_gradient_difference']:.0e}",
         "numpy": results["numpy"],
+        "date": results["date"],
+        "cores": str(results["cores"]),
+        "load_average": " and ".join(f"{x:.1f}" for x in results["load_average"]),
+        "time_verdict": "within" if results["time_ratio"] <= TIME_TARGET else "above",
+        "time_target": f"{TIME_TARGET}",
     }
 
 
