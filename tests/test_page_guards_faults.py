@@ -375,7 +375,7 @@ EDITS = {
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
-        _replace("scatter from 1.31 to 1.70", "scatter from 1.70 to 1.31"),
+        _replace("(single steps 0.17 to 0.31)", "(single steps 0.31 to 0.17)"),
     ),
 }
 
