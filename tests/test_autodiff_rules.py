@@ -39,6 +39,7 @@ from backprop_derived.autodiff import (
     softmax_cross_entropy,
     vjp,
 )
+from backprop_derived.autodiff.core import Operation
 
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True)
 
@@ -209,6 +210,29 @@ def test_layers_and_internal_operations_jvp_and_vjp_against_central_differences_
     _check_rules(f, xs, vs, rng)
 
 
+def test_the_two_tables_run_every_operation_class(monkeypatch):
+    """OPERATIONS and LAYERS between them construct every concrete Operation subclass of the package."""
+    seen, call = set(), Operation.__call__
+
+    def recording(self, *inputs):
+        seen.add(type(self))
+        return call(self, *inputs)
+
+    monkeypatch.setattr(Operation, "__call__", recording)
+    rng = np.random.default_rng(0)
+    cases = [(f, shapes(2, 3), domains) for f, shapes, domains in OPERATIONS.values()] + list(LAYERS.values())
+    for f, shapes, domains in cases:
+        xs, _ = _draw(shapes, domains, rng, 1)
+        f(*[Tensor(x) for x in xs])
+
+    def below(cls):
+        return {k for sub in cls.__subclasses__() for k in {sub} | below(sub)}
+
+    ours = {c for c in below(Operation) if c.__module__.startswith("backprop_derived")}
+    concrete = {c for c in ours if not set(c.__subclasses__()) & ours}     # abstract bases left out
+    assert {c.__qualname__ for c in concrete - seen} == set()
+
+
 def test_the_adjoint_identity_catches_a_transposed_rule(monkeypatch):
     """A planted fault: matmul's VJP for B written as g^T A instead of A^T g fails the identity."""
     from backprop_derived.autodiff import ops
@@ -308,7 +332,7 @@ def test_a_vjp_is_not_even_called_for_an_input_without_grad(monkeypatch):
 # --- safe mutation ------------------------------------------------------------------------------
 
 
-def test_changing_a_saved_leaf_before_backward_raises_naming_it():
+def test_changing_a_saved_leaf_before_backward_raises_naming_the_operation_and_input():
     W = Tensor([[1.0, 2.0]], requires_grad=True)
     C = (W * W).sum()
     W.data -= 0.5
