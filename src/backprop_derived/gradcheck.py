@@ -52,7 +52,9 @@ CENTRAL_DIFFERENCE_ATOL = 1e-9
 so this bound matters only for entries below about ``atol / rtol`` = 1e-3. It sits above the central
 differences' round-off, of order ``eps * |C| / h``: about ``2e-10 * |C|`` at ``h = 1e-6`` and
 ``2e-11 * |C|`` at ``h = 1e-5``. So it covers the round-off at ``h = 1e-6`` only while ``|C|`` is
-below about 4.5 (about 45 at ``h = 1e-5``); for a larger cost, scale ``atol`` by ``|C|``. (A partial
+below about 4.5 (about 45 at ``h = 1e-5``); for a larger cost, scale ``atol`` by ``|C|``. At a
+smaller step, such as ``h = 1e-7``, the round-off exceeds ``atol`` and only the ``rtol`` term covers
+it: assert that ``eps * |C| / h < rtol * |derivative|`` for each entry checked. (A partial
 that is exactly zero, such as a weight of a unit that is off, usually gives an exactly zero
 difference, since the nudge changes nothing.)
 """
