@@ -229,7 +229,7 @@ def test_the_two_tables_run_every_operation_class(monkeypatch):
         return {k for sub in cls.__subclasses__() for k in {sub} | below(sub)}
 
     ours = {c for c in below(Operation) if c.__module__.startswith("backprop_derived")}
-    concrete = {c for c in ours if not set(c.__subclasses__()) & ours}     # abstract bases left out
+    concrete = {c for c in ours if not set(c.__subclasses__()) & ours}  # abstract bases left out
     assert {c.__qualname__ for c in concrete - seen} == set()
 
 
