@@ -10,6 +10,7 @@ site, into the run's shared temporary folder, and the other waits for it (``buil
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import os
 import shutil
@@ -107,8 +108,9 @@ def built_site(tmp_path_factory) -> Path:
     return out
 
 
+@contextlib.contextmanager
 def served(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` with gzip on 127.0.0.1 while the generator is open; yield its URL."""
+    """Serve ``folder`` with gzip on 127.0.0.1 inside the ``with`` block; its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(site_speed.GzipHandler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -119,8 +121,9 @@ def served(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
+@contextlib.contextmanager
 def launched() -> Iterator:
-    """Chromium, launched with CHROMIUM_ARGS, while the generator is open."""
+    """Chromium, launched with CHROMIUM_ARGS, inside the ``with`` block."""
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -52,7 +52,7 @@ def site(tmp_path_factory):
     import browser_harness
 
     folder = browser_harness.built_site(tmp_path_factory)
-    for url in browser_harness.served(folder):
+    with browser_harness.served(folder) as url:
         yield folder, url
 
 
@@ -65,4 +65,5 @@ def base_url(site):
 def browser():
     import browser_harness
 
-    yield from browser_harness.launched()
+    with browser_harness.launched() as b:
+        yield b

@@ -313,11 +313,12 @@ def test_the_committed_engine_benchmark_meets_the_bounds_and_fills_the_page():
     from conftest import DOCS, load_module
 
     hook = load_module("engine_benchmark_hook", DOCS / "hooks" / "engine_benchmark.py")
+    bench = load_module("benchmark_page", DOCS / "hooks" / "benchmark_page.py")  # the fair-run rule's home
     results = hook.load()
     assert results["case"] == "1024 x 784-256-10"
     # Issue 26 asks for at most 1.3 times Network.gradients' time; the page says whether the committed
     # run is within it (1.99 on a quiet machine on 7 December 2026: not yet), the verdict the hook computes.
-    assert results["time_ratio"] > 0 and results["load_average"][0] <= results["cores"]
+    assert results["time_ratio"] > 0 and bench.fair({"median": results["load_average"][0]}, results["cores"])
     assert results["multiply_add_ratio"] <= 1.05
     assert results["largest_gradient_difference"] < 1e-12
     page = (DOCS / "performance.md").read_text()

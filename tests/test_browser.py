@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import re
 import sys
-import threading
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -45,8 +42,9 @@ from browser_harness import (
     SKIP_WITHOUT_CHROMIUM,
     WIDTHS,
     async_api,
+    launched,
+    served,
     site_speed,
-    sync_api,
 )
 
 if CHROMIUM is None:
@@ -465,17 +463,13 @@ FIT_PLANTS = {"tag-over-formula", "no-scroll-cue", "code-broken"}
 
 
 def screenshots(folder: Path) -> None:
-    """Every page, full length, on a phone (390 px, 3x) and a desktop (1366 px), light and dark."""
+    """Every page, full length, on a phone (390 px, 2x) and a desktop (1366 px), light and dark."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as out:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(site_speed.GzipHandler, directory=out))
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with tempfile.TemporaryDirectory() as out, served(Path(out)) as url:
         site_speed.build(Path(out), url)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         folder.mkdir(parents=True, exist_ok=True)
-        with sync_api.sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with launched() as b:
             for path in PAGES:
                 for device, size in (("phone", dict(width=390, height=844)), ("desktop", dict(width=1366, height=900))):
                     for scheme in ("light", "dark"):
@@ -489,8 +483,6 @@ def screenshots(folder: Path) -> None:
                         name = path.strip("/").replace("/", "_") or "index"
                         page.screenshot(path=str(folder / f"{name}-{device}-{scheme}.png"), full_page=True)
                         context.close()
-            b.close()
-        server.shutdown()
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["screenshots"]:
