@@ -348,6 +348,25 @@ def test_changing_an_intermediate_a_relu_reads_raises():
         C.backward()
 
 
+def test_changing_a_leaf_whose_transpose_was_saved_raises():
+    # W.T is a view of W (no copy): the in-place update reaches the saved view, and the shared
+    # version counter is what catches it. Without it the gradient of x would use the new W.
+    x, W = Tensor([[1.0, 2.0]], requires_grad=True), Tensor([[3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    C = (x @ W.T).sum()
+    W.data -= 1.0
+    with pytest.raises(RuntimeError, match=r"input 1 of @ \(a Tensor of shape \(2, 2\)\) was modified"):
+        C.backward()
+
+
+def test_a_view_changed_in_place_is_caught_through_its_base():
+    W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    V = W.T
+    C = (W * W).sum()
+    V.data *= 2.0  # changes W's entries too (a view), and W's counter with them
+    with pytest.raises(RuntimeError, match=r"input 0 of \*"):
+        C.backward()
+
+
 def test_the_usual_update_after_backward_works_and_the_next_step_is_right():
     W = Tensor([[1.0, 2.0]], requires_grad=True)
     (W * W).sum().backward()

@@ -147,13 +147,13 @@ class Tensor:
     """
 
     __array_ufunc__ = None  # `ndarray * Tensor` must not turn into an object array: refuse it instead
-    __slots__ = ("__weakref__", "_data", "_op", "_version", "grad", "requires_grad", "tangent")
+    __slots__ = ("__weakref__", "_data", "_op", "_versions", "grad", "requires_grad", "tangent")
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False):
         if not isinstance(requires_grad, bool):
             raise TypeError(f"requires_grad must be True or False; got {requires_grad!r}")
         self._data: np.ndarray = _tensor_data(data)
-        self._version = 0
+        self._versions = [0]
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = None
         self.tangent: np.ndarray | None = None
@@ -163,9 +163,18 @@ class Tensor:
     def _wrap(cls, data: np.ndarray, tangent: np.ndarray | None = None) -> Tensor:
         """A tensor around an array the engine computed (already float64 and finite): no copy."""
         out = cls.__new__(cls)
-        out._data, out._version, out.requires_grad = data, 0, False
+        out._data, out._versions, out.requires_grad = data, [0], False
         out.grad, out.tangent, out._op = None, tangent, None
         return out
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's data was assigned, or that of a tensor it is a view of.
+
+        A view (``W.T``) shares its base's counter, as in PyTorch: ``W.data -= lr * W.grad`` changes
+        the view's entries in place too, so what saved the view must see that change.
+        """
+        return self._versions[0]
 
     @property
     def data(self) -> np.ndarray:
@@ -183,7 +192,7 @@ class Tensor:
                 "a Tensor holds finite numbers only"
             )
         self._data = arr
-        self._version += 1  # operations that saved the old value will refuse to run backward
+        self._versions[0] += 1  # operations that saved the old value will refuse to run backward
 
     @property
     def op(self) -> Operation | None:
@@ -457,6 +466,9 @@ class Operation:
     saves_inputs: ClassVar[bool] = True
     #: True when ``vjp`` reads ``self.output``.
     saves_output: ClassVar[bool] = False
+    #: True when ``value`` returns a view of its one input's array (no copy): the result then shares
+    #: the input's version counter, so a change to either is seen by what saved the other.
+    returns_view: ClassVar[bool] = False
 
     inputs: tuple[Tensor, ...]
     input_data: tuple[np.ndarray, ...]
@@ -497,12 +509,14 @@ class Operation:
         self.input_data = tuple(t._data for t in inputs)
         with np.errstate(all="ignore"):  # an overflow is refused just below, in our words
             data = np.asarray(self.value(*self.input_data), dtype=np.float64)
-        if not np.isfinite(data).all():
+        if not self.returns_view and not np.isfinite(data).all():  # a view of finite entries is finite
             raise ValueError(
                 f"{self.name} gave inf or NaN for finite inputs (an overflow, or an argument outside its domain); "
                 f"input shapes {[t.shape for t in inputs]}"
             )
         out = Tensor._wrap(data)
+        if self.returns_view:
+            out._versions = inputs[0]._versions
         self.output_data = data
         self._output: Any = None
         if any(t.tangent is not None for t in inputs):

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import matching_targets, rows_sum_to_one
+from .._checks import finite, matching_targets, rows_sum_to_one
 from ..activations import Activation as ActivationFunction
 from ..activations import get_activation, log_softmax
 from ..costs import get_cost
-from .core import Operation, Tensor, constant, recording
+from .core import Operation, Tensor, constant
 
 
 def _sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -210,11 +210,10 @@ class MatMul(Operation):
 class Transpose(Operation):
     name = "T"
     saves_inputs = False
+    returns_view = True  # no copy: a change to x after the forward pass is caught by the shared version
 
     def value(self, x):
-        if not recording():
-            return x.T  # inside the backward pass or no_grad(): used at once, so a view is safe
-        return np.ascontiguousarray(x.T)  # a copy: a later change to x must not reach a recorded result
+        return x.T
 
     def jvp(self, dx):
         return dx.T
@@ -495,6 +494,10 @@ class Activation(Operation):
 
     def vjp(self, g, i):
         (z,), a = self.inputs, self.output
+        if z.tangent is None and g.tangent is None:  # reverse mode alone: the activation's own backward
+            with np.errstate(over="ignore", invalid="ignore"):  # refused just below, in our words
+                ct = self.activation.backward(g.data, z.data, a.data)  # g * sigma'(z)
+            return constant(finite(ct, f"the cotangent of {self.name}"))
         slope = constant(self.activation.derivative(z.data, a.data))
         if z.tangent is not None:  # forward over reverse: the slope moves with z
             try:
