@@ -187,15 +187,15 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # %% [markdown]
 # ## What the diagnostics show during training
 #
-# `bp.gradient_norms` measures the norm of each layer's weight gradient on the whole training set. A fresh copy of the
-# network, trained one epoch at a time with the same rate and batch size but reshuffled with its own seed each epoch,
-# is measured before epochs 1, 10, 50 and 200. Both norms shrink as the cost flattens, each by more than a
-# factor of 10. Their ratio (last column) moves from 0.36 at the initial weights (seed 0; 0.26 to 1.94 at seeds
-# 0 to 9, set by the [initialisation](../../training/initialisation/)) through 0.70 to near 1 (0.98 before epoch 50, 1.11 before
-# 200): in this run neither layer's gradient vanishes relative to the other's. After 10 epochs, the cost down from
-# 0.90 after the first to 0.30, the block checks this copy's gradients again (CS231n's burn-in, above). The copy ends
-# near the network above, not equal to it: the layers' weights 0.8 % and 0.3 % apart, relative to their size, and the
-# same species predicted for every test flower.
+# `bp.gradient_norms` measures the norm of each layer's weight gradient on the whole training set. A fresh copy of
+# the network, trained one epoch at a time with the same rate and batch size but reshuffled with its own seed each
+# epoch, is measured before epochs 1, 10, 50 and 200. Both norms shrink as the cost flattens, each by more than a
+# factor of 10. Their ratio (last column) moves from 0.36 at the initial weights (seed 0; 0.26 to 1.94 at seeds 0 to
+# 9, set by the [initialisation](../../training/initialisation/)) through 0.70 to near 1 (0.98 before epoch 50, 1.11
+# before 200): in this run neither layer's gradient vanishes relative to the other's. After 10 epochs, the cost down
+# from 0.90 after the first to 0.30, the block checks this copy's gradients again (CS231n's burn-in, above). The copy
+# ends near the network above, not equal to it: the layers' weights 0.8 % and 0.3 % apart, relative to their size,
+# and the same species predicted for every test flower.
 
 # %%
 diag_net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
