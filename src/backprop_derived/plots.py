@@ -375,8 +375,9 @@ def plot_decision_regions(
     fig.alt_text = (
         f"{title}: coloured regions show the class predicted over the plane of "
         f"{feature_names[0]} and {feature_names[1]}, with the {len(y)} data points drawn on top at "
-        f"{positions} distinct positions, so some hide others. {int(wrong.sum())} are misclassified, "
-        f"ringed in red" + (f": {errors}." if errors else ".")
+        f"{positions} distinct positions{', so some hide others' if positions < len(y) else ''}. "
+        f"{int(wrong.sum())} {'is' if wrong.sum() == 1 else 'are'} misclassified, ringed in red"
+        + (f": {errors}." if errors else ".")
     )
     return fig
 
