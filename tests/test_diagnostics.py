@@ -92,6 +92,17 @@ def test_bad_input_is_refused():
         bp.gradient_norms(net, np.ones(4), np.ones((1, 3)))
 
 
+def test_decision_regions_count_hidden_points_and_errors():
+    net = bp.Network([2, 3], seed=0)
+    X2 = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [2.0, -1.0]])  # the first two coincide
+    y = net.predict(X2)
+    y[0] = (y[0] + 1) % 3  # exactly one point wrong
+    alt = bp.plots.plot_decision_regions(net, X2, y).alt_text
+    names = bp.plots.CLASS_NAMES
+    assert "4 data points drawn on top at 3 distinct positions, so some hide others. 1 is misclassified" in alt
+    assert f"1 {names[y[0]]} predicted as {names[net.predict(X2)[0]]}." in alt
+
+
 def test_training_figures_describe_their_data():
     z = np.array([2.0, -1.0, 0.5])
     fig = bp.plots.plot_softmax_paths(z, {"one-hot": [0, 1, 0], "soft": [0.2, 0.3, 0.5]})

@@ -338,7 +338,9 @@ def plot_decision_regions(
     """The class ``net`` predicts over a grid of two features, with the data points on top.
 
     ``X2`` (m, 2) holds the points in their original units; ``transform`` (optional) maps such
-    points to what the network expects, e.g. the standardisation used in training.
+    points to what the network expects, e.g. the standardisation used in training. Points the
+    network gets wrong are ringed in red; the alt text counts them, and the distinct positions,
+    since points at the same position are drawn on top of one another.
     """
     X2 = as_batch(X2, 2, "X2")
     y = labels(y, len(class_names))
@@ -351,6 +353,8 @@ def plot_decision_regions(
     )
     grid = np.column_stack([g0.ravel(), g1.ravel()])
     pred = net.predict(transform(grid) if transform else grid).reshape(g0.shape)
+    at_points = net.predict(transform(X2) if transform else X2)
+    wrong = at_points != y
     colours = ["#4c72b0", "#dd8452", "#55a868"]
     fig = Figure(figsize=(6, 4.5), layout="constrained")
     ax = fig.add_subplot()
@@ -358,11 +362,22 @@ def plot_decision_regions(
     for k, name in enumerate(class_names):
         pts = X2[y == k]
         ax.scatter(pts[:, 0], pts[:, 1], color=colours[k], edgecolors="black", s=28, label=name)
+    ax.scatter(*X2[wrong].T, facecolors="none", edgecolors="red", s=110, linewidths=1.5, label="misclassified")
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
+    positions = len(np.unique(X2, axis=0))
+    errors = "; ".join(
+        f"{int(np.sum(wrong & (y == t) & (at_points == p)))} {class_names[t]} predicted as {class_names[p]}"
+        for t in range(len(class_names))
+        for p in range(len(class_names))
+        if np.any(wrong & (y == t) & (at_points == p))
+    )
     fig.alt_text = (
         f"{title}: coloured regions show the class predicted over the plane of "
-        f"{feature_names[0]} and {feature_names[1]}, with the data points drawn on top"
+        f"{feature_names[0]} and {feature_names[1]}, with the {len(y)} data points drawn on top at "
+        f"{positions} distinct positions{', so some hide others' if positions < len(y) else ''}. "
+        f"{int(wrong.sum())} {'is' if wrong.sum() == 1 else 'are'} misclassified, ringed in red"
+        + (f": {errors}." if errors else ".")
     )
     return fig
 
