@@ -148,7 +148,12 @@ class Checkpoint(Operation):
             with _recording():
                 out = _output(self.f(*leaves))
             cts = backpropagate(out, g, keep=leaves) if out.requires_grad else {}
-            self._cache = (weakref.ref(g), [cts.get(leaf, constant(np.zeros(leaf.shape))) for leaf in leaves])
+            # zeros only where needed (an input f ignores): a default built for every leaf would be a
+            # whole array per input at the peak; an input needing no gradient is never asked for one
+            self._cache = (
+                weakref.ref(g),
+                [cts[leaf] if leaf in cts else constant(np.zeros(leaf.shape)) if leaf.requires_grad else None for leaf in leaves],
+            )
         cotangent = self._cache[1][i]
         self._cache[1][i] = None  # handed over: the operation keeps no gradient after the pass
         assert cotangent is not None
