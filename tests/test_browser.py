@@ -37,6 +37,7 @@ from browser_harness import (
     CHROMIUM_ARGS,
     COPY_BUTTON,
     LOAD_LAZY_IMAGES,
+    MATH_CONTRAST_PAGES,
     PAGES,
     PLANTS,
     SKIP_WITHOUT_CHROMIUM,
@@ -307,7 +308,8 @@ async def visit(browser, url: str, scheme: str = "light", axe: bool = False, fit
         result.bad_images = await page.evaluate(IMAGE_PROBE, PLACEHOLDER_ALT)
         if axe:  # once every code block has been scrolled to, and so set up (content.lazy)
             await page.add_script_tag(path=str(AXE))
-            result.axe = await page.evaluate(AXE_RUN, [])
+            math_contrast = urlparse(url).path.endswith(MATH_CONTRAST_PAGES)
+            result.axe = await page.evaluate(AXE_RUN, {"skip": [], "mathContrast": math_contrast})
         if fit:
             for width in WIDTHS:
                 await page.set_viewport_size({"width": width, "height": 900})

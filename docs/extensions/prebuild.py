@@ -17,8 +17,12 @@ caption come from the same data as the picture, under either generator.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import importlib.util
 import io
+import multiprocessing
+import operator
+import os
 import pickle
 import struct
 import sys
@@ -86,20 +90,32 @@ def _fresh(fig):
 
 
 def figure_files() -> dict[str, bytes]:
-    """Every generated figure's PNG files, light and dark, by file name under ``figures/``."""
+    """Every generated figure's PNG files, light and dark, by file name under ``figures/``.
+
+    Drawing them is most of a build's time and each is independent, so they are drawn in worker
+    processes, one per core: each gets a pickled copy of its figure and returns the PNG's bytes.
+    """
     site_hooks, lean, bench = load("site_hooks"), load("lean_pages"), load("benchmark_page")
     drawn = {**site_hooks.figures(), "performance.png": bench.figure(bench.load())}
+    jobs = [
+        (file, fig, dark)
+        for name, fig in drawn.items()
+        for file, dark in ((name, False), (site_hooks.dark_name(name), True))
+    ]
+    # A figure saved a second time can differ from its first save by a pixel (its layout settles),
+    # so each file is drawn from a fresh copy (the one pickled to its worker): the same figure gives
+    # the same bytes in every build, and mkdocs serve does not rebuild forever on rewritten files.
+    # "spawn", not fork: a build may run beside other threads (mkdocs serve's), which fork can hang.
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(os.cpu_count() or 1, mp_context=spawn) as pool:
+        # A method call by name pickles by reference, so a worker needs only the figure's class.
+        futures = [pool.submit(operator.methodcaller("png_bytes", dark=dark), fig) for _, fig, dark in jobs]
+        pngs = [future.result() for future in futures]
     files = {}
-    for name, fig in drawn.items():
-        for file, dark in ((name, False), (site_hooks.dark_name(name), True)):
-            # A figure saved a second time can differ from its first save by a pixel (its layout
-            # settles), so each file is drawn from a fresh copy (as the dark variant always is): the
-            # same figure gives the same bytes in every build, and mkdocs serve does not rebuild
-            # forever on rewritten files.
-            png = _fresh(fig).png_bytes(dark=dark)
-            if fig.caption:
-                png = with_text(png, "Caption", fig.caption)
-            files[file] = lean.compact_png(png)  # keeps the text chunks
+    for (file, fig, _), png in zip(jobs, pngs):
+        if fig.caption:
+            png = with_text(png, "Caption", fig.caption)
+        files[file] = lean.compact_png(png)  # keeps the text chunks
     return files
 
 

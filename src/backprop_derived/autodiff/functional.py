@@ -152,7 +152,10 @@ class Checkpoint(Operation):
             # whole array per input at the peak; an input needing no gradient is never asked for one
             self._cache = (
                 weakref.ref(g),
-                [cts[leaf] if leaf in cts else constant(np.zeros(leaf.shape)) if leaf.requires_grad else None for leaf in leaves],
+                [
+                    cts[leaf] if leaf in cts else constant(np.zeros(leaf.shape)) if leaf.requires_grad else None
+                    for leaf in leaves
+                ],
             )
         cotangent = self._cache[1][i]
         self._cache[1][i] = None  # handed over: the operation keeps no gradient after the pass
