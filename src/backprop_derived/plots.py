@@ -362,7 +362,9 @@ def plot_decision_regions(
     for k, name in enumerate(class_names):
         pts = X2[y == k]
         ax.scatter(pts[:, 0], pts[:, 1], color=colours[k], edgecolors="black", s=28, label=name)
-    ax.scatter(*X2[wrong].T, facecolors="none", edgecolors="red", s=110, linewidths=1.5, label="misclassified")
+    ax.scatter(
+        X2[wrong, 0], X2[wrong, 1], facecolors="none", edgecolors="red", s=110, linewidths=1.5, label="misclassified"
+    )
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
     positions = len(np.unique(X2, axis=0))
