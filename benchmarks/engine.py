@@ -4,16 +4,17 @@ One command, one JSON file:
 
     python benchmarks/engine.py --out benchmarks/results/engine.json
 
-Both compute dC/dW and dC/db of the same ReLU/softmax/cross-entropy network from the same arrays
-(the engine wraps X as a constant Tensor each call, copying it, as Network.gradients checks it each
-call). Each keeps its last pass's arrays until the next call: the network in its layers' caches,
-the engine in the graph of the cost it returns, which the loop holds as a training loop holds its
-last ``C``. (A graph dropped at the end of every call hands its ~20 MB back to the allocator,
-which returns it to the system, and the next call pays for fresh pages: a cost of how the loop is
-written, not of the engine.) The two are timed alternately, a few dozen calls each after a warm-up,
-and the ratio of their medians is reported: a ratio from one run, not two absolute times from
-different moments. The script also counts the matrix products' multiply-adds in the engine's
-forward and backward passes.
+Both compute dC/dW and dC/db of the same ReLU/softmax/cross-entropy network from the same arrays.
+The engine wraps X as a constant Tensor each call without copying it, ``Tensor(X, copy=False)``,
+as Network.gradients reads it without a copy; both check it is finite each call. Each keeps its
+last pass's arrays until the next call: the network in its layers' caches, the engine in the graph
+of the cost it returns, which the loop holds as a training loop holds its last ``C``. (A graph
+dropped at the end of every call hands its ~20 MB back to the allocator, which returns it to the
+system, and the next call pays for fresh pages: a cost of how the loop is written, not of the
+engine.) The two are timed alternately, a few dozen calls each after a warm-up, and the ratio of
+their medians is reported: a ratio from one run, not two absolute times from different moments.
+The script also counts the matrix products' multiply-adds in the engine's forward and backward
+passes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def engine_gradients(X, Y, params):
     for p in params:
         p.grad = None
     W1, b1, W2, b2 = params
-    C = softmax_cross_entropy((Tensor(X) @ W1.T + b1).relu() @ W2.T + b2, Y)
+    C = softmax_cross_entropy((Tensor(X, copy=False) @ W1.T + b1).relu() @ W2.T + b2, Y)
     C.backward()
     return C
 
@@ -85,9 +86,9 @@ def measure(repeats: int = 30, warmup: int = 3) -> dict:
     ours = [p.grad for p in params]
     theirs = [g for pair in net.gradients(X, Y) for g in pair]
     worst = max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs))
-    last = None  # the engine's last cost, held until the next call replaces it
+    last = [None]  # the engine's last cost (its graph), held until the next call replaces it
     for _ in range(warmup):
-        last = engine_gradients(X, Y, params)
+        last[0] = engine_gradients(X, Y, params)
         net.gradients(X, Y)
     engine_s, network_s = [], []
     for k in range(repeats):
@@ -95,7 +96,7 @@ def measure(repeats: int = 30, warmup: int = 3) -> dict:
         for name in ("engine", "network") if k % 2 == 0 else ("network", "engine"):
             t0 = time.perf_counter()
             if name == "engine":
-                last = engine_gradients(X, Y, params)
+                last[0] = engine_gradients(X, Y, params)
                 engine_s.append(time.perf_counter() - t0)
             else:
                 net.gradients(X, Y)

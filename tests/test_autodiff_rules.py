@@ -367,6 +367,19 @@ def test_a_view_changed_in_place_is_caught_through_its_base():
         C.backward()
 
 
+def test_a_tensor_copies_its_data_unless_told_not_to():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    copied, shared = Tensor(X), Tensor(X, copy=False)
+    X[0, 0] = 10.0
+    assert copied.data[0, 0] == 1.0 and shared.data[0, 0] == 10.0
+    listed = Tensor([[1, 2]], copy=False)  # integers are converted: a new float64 array
+    assert listed.data.dtype == np.float64
+    with pytest.raises(TypeError, match="copy must be True or False; got 'no'"):
+        Tensor(X, copy="no")
+    with pytest.raises(ValueError, match="data contains NaN or inf"):
+        Tensor(np.array([np.nan]), copy=False)
+
+
 def test_the_usual_update_after_backward_works_and_the_next_step_is_right():
     W = Tensor([[1.0, 2.0]], requires_grad=True)
     (W * W).sum().backward()

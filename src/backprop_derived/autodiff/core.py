@@ -92,8 +92,11 @@ def _recording() -> Iterator[None]:
         _state["recording"] = before
 
 
-def _tensor_data(data: object, name: str = "data") -> np.ndarray:
-    """``data`` as a new finite float64 array, or a TypeError/ValueError in our words (not NumPy's)."""
+def _tensor_data(data: object, name: str = "data", copy: bool = True) -> np.ndarray:
+    """``data`` as a finite float64 array, or a TypeError/ValueError in our words (not NumPy's).
+
+    A new array, unless ``copy`` is False and ``data`` is already a float64 ndarray.
+    """
     if isinstance(data, Tensor):
         raise TypeError(f"{name} is already a Tensor; use it directly, or pass its .data to copy it")
     if data is None:
@@ -110,7 +113,7 @@ def _tensor_data(data: object, name: str = "data") -> np.ndarray:
         kinds = {"c": "complex numbers", "O": "objects", "U": "strings", "S": "bytes"}
         got = kinds.get(raw.dtype.kind, f"dtype {raw.dtype}")
         raise TypeError(f"{name} must hold real numbers (float, int or bool); got {got}")
-    arr = np.array(raw, dtype=np.float64)
+    arr = raw if not copy and raw is data and raw.dtype == np.float64 else np.array(raw, dtype=np.float64)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or inf; a Tensor holds finite numbers only")
     return arr
@@ -126,6 +129,11 @@ class Tensor:
     requires_grad : bool
         Whether ``backward()`` should fill ``grad`` for this tensor. Results computed from one that
         requires a gradient require one too (outside ``no_grad()``).
+    copy : bool
+        With ``False``, a float64 ndarray is used as it is, not copied (like ``torch.as_tensor``):
+        for a large input read once, such as a batch of data. Changing that array in place
+        afterwards, before ``backward()``, changes the tensor too, and no error tells you (the
+        version check sees only assignments to ``data``). Any other ``data`` is converted, a copy.
 
     Attributes
     ----------
@@ -149,10 +157,12 @@ class Tensor:
     __array_ufunc__ = None  # `ndarray * Tensor` must not turn into an object array: refuse it instead
     __slots__ = ("__weakref__", "_data", "_op", "_versions", "grad", "requires_grad", "tangent")
 
-    def __init__(self, data: ArrayLike, requires_grad: bool = False):
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, copy: bool = True):
         if not isinstance(requires_grad, bool):
             raise TypeError(f"requires_grad must be True or False; got {requires_grad!r}")
-        self._data: np.ndarray = _tensor_data(data)
+        if not isinstance(copy, bool):
+            raise TypeError(f"copy must be True or False; got {copy!r}")
+        self._data: np.ndarray = _tensor_data(data, copy=copy)
         self._versions = [0]
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = None
