@@ -96,11 +96,14 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     """Hessian-vector product ``H v`` of a scalar-valued ``f`` by forward-over-reverse.
 
     The inputs carry ``v`` as their tangent through the forward pass, and every cotangent of the
-    backward pass carries its own tangent (most VJP rules are written with engine operations; some
-    written in NumPy, such as attention's, write that tangent by hand, and the rest raise
-    ``NotImplementedError``): the directional derivative of the gradient along ``v``, which is
-    ``H v``. One forward and one backward pass, each matrix product gaining one or two tangent
-    products: in a dense network, at most three times a gradient's matrix-product multiply-adds (at
+    backward pass carries its own tangent: the directional derivative of the gradient along ``v``,
+    which is ``H v``. Most VJP rules are written with engine operations, so the tangent comes with
+    them; the two written in NumPy (attention's and the RNN's) write it by hand. It raises
+    ``NotImplementedError`` naming the operation through an activation that defines no
+    ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define it).
+
+    One forward and one backward pass, each matrix product gaining one or two tangent products: in
+    a dense network, at most three times a gradient's matrix-product multiply-adds (at
     least twice when every product has a factor that carries a tangent). Element-wise work, the
     hand-written NumPy tangents, time and memory (a tangent beside every stored array) are not in
     that count. The Hessian is never formed. Returns one array per primal.
