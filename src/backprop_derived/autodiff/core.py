@@ -396,7 +396,7 @@ class Tensor:
             if node._op is None and node.grad is not None:  # leaves accumulate
                 node.grad = node.grad + g.data
             elif node._op is None:  # a leaf owns its gradient: a VJP may pass g on as it is, or a view of it
-                node.grad = g.data.copy()
+                node.grad = g.data.copy(order="K")  # keeps a transposed view's layout: a plain memcpy
             else:
                 node.grad = g.data
 
