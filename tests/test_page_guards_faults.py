@@ -309,6 +309,16 @@ def test_swapped_decimals_fail() -> None:
     assert problems(text.replace("The values are 0.25 and 0.75.", "The values are 0.75 and 0.25.")) == []
 
 
+def test_a_written_sign_is_compared() -> None:
+    printed = GOOD.replace('print(f"{2 * x[0]:.1f}")', 'print(f"{-2 * x[0]:.1f}")').replace("6.0\n'''", "-6.0\n'''")
+    assert problems(printed) == []  # no sign written: "a drop of 6.0" is backed by -6.0
+    for flipped in ("+6.0", "−6.0"):
+        text = printed if flipped == "+6.0" else GOOD
+        found = problems(text.replace("is 6.0.", f"is {flipped}."))
+        assert any(f"the number {flipped.lstrip('+')} (with its sign) in the text" in p for p in found), found
+    assert problems(printed.replace("is 6.0.", "is −6.0.")) == []
+
+
 def test_the_exempt_kinds_of_number_pass() -> None:
     exempt = (
         "Equation (5) of the 4-5-3 network and 784-256-10, a 4 × 5 matrix, layer 2, flower 100, step 4, "

@@ -58,14 +58,14 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 # \log a_k^{(r)}$.
 #
 # Before trusting the gradients to train with, compare them with central differences ([checking
-# gradients](../../gradient-checking/)): the relative error must stay below `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$).
-# A pass at the initial weights need not carry over to trained ones: [CS231n's
-# notes](https://cs231n.github.io/neural-networks-3/#gradcheck) warn that a random initialisation can be a
-# pathological point that masks a wrong gradient, and advise a check "after the loss starts to go down", after "a
-# short burn-in time"; this notebook checks again after 10 epochs (of a copy, below) and after 200. On the
-# standardised inputs `bp.dead_units` finds no hidden neuron that is off for every training flower (each fires for
-# some flower); on the raw inputs neurons 3 and 4 are off for all of them ([the cost
-# chapter](../../cost/#dead-neurons)), and their weights would never get a gradient.
+# gradients](../../gradient-checking/)): the relative error must stay below `bp.GRADIENT_CHECK_TOLERANCE` ($10^{-7}$). A
+# pass at the initial weights need not carry over to trained ones: [CS231n's
+# notes](https://cs231n.github.io/neural-networks-3/#gradcheck) warn that a random initialisation can be a pathological
+# point that masks a wrong gradient, and advise a check "after the loss starts to go down", after "a short burn-in
+# time"; this notebook checks again after 10 epochs (of a copy, below) and after 200. On the standardised inputs
+# `bp.dead_units` finds no hidden neuron that is off for every training flower (each fires for some flower); on the raw
+# inputs neurons 3 and 4 are off for all of them, as they are for all 150 flowers in [the cost
+# chapter](../../cost/#dead-neurons), and their weights would never get a gradient.
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -86,11 +86,9 @@ assert dead_standardised.sum() == 0 and list(np.flatnonzero(dead_raw) + 1) == [3
 # that batch (PyTorch's `drop_last`). The cell below records the batches `bp.train` hands to the backward pass in two
 # epochs of a copy of the network, and measures each flower's weight $c$: the batch gradient by central differences
 # equals $c$ times the sum of the flowers' own gradients (each of its own cost, no $1/m$). For each batch the backward
-# pass computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$ and $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$ (the ReLU's derivative,
-# 1 where $Z_1 > 0$), then $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and $\partial C / \partial \mathbf{b}_l =
-# \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps $W_l \leftarrow W_l - \eta\, \partial C / \partial
-# W_l$, $\mathbf{b}_l \leftarrow \mathbf{b}_l - \eta\, \mathbf{1}^T \Delta_l$ with $\eta = 0.1$, printing every 25
-# epochs.
+# pass computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l =
+# \Delta_l^T A_{l-1}$ and $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and
+# steps each parameter by $-\eta$ times its gradient, $\eta = 0.1$, printing every 25 epochs.
 
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -144,12 +142,12 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199 steps (at two of the
 # seven logged ones: 0.0734 to 0.0763 between epochs 100 and 125, 0.0626 to 0.0657 between 175 and 200); the training
 # cost falls at all seven logged steps but rises at 34 of the 199. Mini-batch SGD moves on one batch's gradient at a
-# time, and two controls are consistent with that noise as the cause. Seven equal batches of 15, still shuffled (no
-# 16/9 weight), still raise the test cost at 54 of 199 steps. 1400 full-batch steps (as many updates; same start and
-# rate; no sampling, each step on all 105 flowers) raise neither cost at any step and end at a training cost of 0.0480
-# and a test cost within 0.0001 of the mini-batch run's (both round to 0.0657). The test cost's lowest value, 0.0619
-# at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, no clear upturn (a test cost that
-# turned up and stayed up would show overfitting). The cell below asserts these numbers.
+# time, and two controls are consistent with that noise as the cause. Seven equal batches of 15, still shuffled (no 16/9
+# weight), still raise the test cost at 54 of 199 steps. 1400 full-batch steps (as many updates; same start and rate; no
+# sampling and no 16/9 weight, two changes at once, on all 105 flowers each step) raise neither cost at any step and end
+# at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch run's (both round to 0.0657). The test
+# cost's lowest value, 0.0619 at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, no clear
+# upturn (a test cost that turned up and stayed up would show overfitting). The cell below asserts these numbers.
 
 # %%
 test_acc = np.array(history.test_accuracy)
@@ -264,25 +262,26 @@ four_train = bp.accuracy(y_train, net.predict(X_train_s))
 wrong = round((1 - petal_train) * len(y_train))
 print(f"petals: test {petal_accuracy:.3f}, training {petal_train:.3f} ({wrong} of 105 wrong); four: {four_train:.3f}")
 title = "2-5-3 network on the petals: predicted species"  # the axes: the default, petal length and width
-bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P - mean) / std, title=title)
+fig = bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P - mean) / std, title=title)
+fig
 
 # %% [markdown]
 # The petal-only network gets every test flower right, two flowers (0.044) above the four-feature network's 0.956; on
-# the training flowers of the same split the ranking reverses (0.943, 6 of 105 wrong, against 0.981). Two flowers of
-# 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), each network trained once from seed 0,
-# the four features score at least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3
-# ties and 1 loss (by two flowers), a mean of 0.45 flower (0.010 of accuracy). The sign test (two-sided, ties dropped)
-# gives p = 0.07 and the ordinary t-test t = 1.61, p = 0.14; both overstate the evidence, as the splits' training sets
-# overlap and two of the 11 test sets share 12.8 of 45 flowers on average (6 to 19 over the 55 pairs; chance, 15 of
-# each species' 50 drawn twice, gives 3 · 15 · 15 / 50 = 13.5). Nadeau and Bengio's corrected resampled t-test (2003),
-# made for repeated random splits, takes the mean's variance as $(1/J + n_\text{test}/n_\text{train})\,s^2$, not
-# $s^2/J$ ($J = 11$, 45 test and 105 training flowers): t = 0.68, 10 degrees of freedom, two-sided p = 0.51 (checked
-# below against random draws of Student's t; approximate, as the differences take only the values +1, 0 and −2). No
-# evidence of a difference, then. The confusion matrix printed below shows that on all 150 flowers the petal network
-# separates setosa completely and misclassifies 6, 3 each way between versicolor and virginica, whose petal ranges
-# overlap. The plot rings all six, but one ring seems to sit on a virginica: the 150 flowers occupy only 102 distinct
-# petal points, and (4.8 cm, 1.8 cm) holds versicolor row 70 under virginica rows 126 and 138. One input, two labels:
-# any classifier of the petals alone gets one of the three wrong.
+# the training flowers of the same split the ranking reverses (0.943, 6 of 105 wrong, against 0.981). On all 150 flowers
+# (the confusion matrix below) it separates setosa completely and misclassifies 6, 3 each way between versicolor and
+# virginica, whose petal ranges overlap. The plot rings all six (asserted from the drawn rings), but one ring seems to
+# sit on a virginica: the 150 flowers occupy only 102 distinct petal points, and (4.8 cm, 1.8 cm) holds versicolor row
+# 70 under virginica rows 126 and 138. One input, two labels: any classifier of the petals alone gets at least one of
+# the three wrong.
+#
+# Two flowers of 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), the four features score at
+# least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two), a mean
+# of 0.45 flower (0.010 of accuracy). The two-sided sign test (ties dropped) gives p = 0.07, the ordinary t-test t =
+# 1.61, p = 0.14; both overstate the evidence, as the training sets overlap and so do the test sets (two share 12.8 of
+# 45 flowers on average). Nadeau and Bengio's corrected resampled t-test (2003) takes the mean's variance as $(1/J +
+# n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J = 11$): t = 0.68, 10 degrees of freedom, two-sided p = 0.51
+# (checked against random draws of Student's t; approximate: the differences take three values). No evidence of a
+# difference, then; and each network was trained once (seed 0): the spread from initialisation is left out.
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
@@ -299,6 +298,7 @@ points, where = np.unique(X[:, petal], axis=0, return_inverse=True)
 mixed = [np.flatnonzero(where.ravel() == k) for k in range(len(points)) if len(set(y[where.ravel() == k])) > 1]
 assert len(points) == 102 and len(mixed) == 1 and list(mixed[0]) == [70, 126, 138]  # one point, two species
 assert X[70, 2:].tolist() == [4.8, 1.8] and list(y[mixed[0]]) == [1, 2, 2] and petal_all[70] != y[70]
+assert np.array_equal(fig.axes[0].collections[-1].get_offsets(), X[petal_all != y][:, petal])  # the rings drawn
 
 right = []  # per split: flowers right of 45 (four features, petals)
 for split in range(1, 11):

@@ -756,8 +756,8 @@ EXEMPT_NUMBERS = (
 )
 
 
-def _prose_numbers(text: str) -> list[tuple[str, float, float]]:
-    """(as written, value, half a unit in its last written digit) for each number in a prose line."""
+def _prose_numbers(text: str) -> list[tuple[str, float, float, bool]]:
+    """(as written, value, half a unit in its last written digit, whether a sign is written) per number."""
     for pattern in _IGNORED_SPANS:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     found = []
@@ -773,7 +773,8 @@ def _prose_numbers(text: str) -> list[tuple[str, float, float]]:
         half_unit = 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0))
         if "." not in mantissa and not exponent and abs(value) < 10:
             continue  # single digits are counts and indices
-        found.append((written, value, half_unit))
+        signed = written[0] in "-−" or text[: match.start(1)].endswith("+")
+        found.append((written, value, half_unit, signed))
     return found
 
 
@@ -792,7 +793,10 @@ def _backing_numbers(block: Block) -> tuple[list[float], list[float]]:
     return _numbers_in(block.expected_output or ""), _numbers_in(block.code)
 
 
-def _matches(value: float, half_unit: float, backed: float) -> bool:
+def _matches(value: float, half_unit: float, backed: float, signed: bool = False) -> bool:
+    """Whether ``backed`` rounds to ``value``; with ``signed`` (the prose wrote a sign), to its sign too."""
+    if signed and value != 0 and (backed < 0) != (value < 0):
+        return False
     return abs(abs(backed) - abs(value)) <= half_unit * (1 + 1e-9)
 
 
@@ -819,8 +823,9 @@ def prose_number_problems(page: Page) -> list[Problem]:
 
     A number is backed when the expected output or the code of the nearest python block before its
     paragraph, or of the nearest after it, in the same section, holds a number that rounds to it at
-    the digits written (0.696 is backed by 0.69601, 2.47 by 2.4745; the sign is not compared, so
-    "a drop of 0.5" is backed by -0.5). Decimals of one paragraph backed by the same block must
+    the digits written (0.696 is backed by 0.69601, 2.47 by 2.4745). The sign is compared only where
+    the text writes one ("−0.091" or "+0.096" needs a value of that sign; "a drop of 0.5" is backed
+    by -0.5). Decimals of one paragraph backed by the same block must
     appear there in the order the text gives them, so two swapped values fail. Exempt:
     ``EXEMPT_NUMBERS``, and every number of the pages in ``NUMBERS_FROM_ELSEWHERE``.
     """
@@ -840,7 +845,7 @@ def prose_number_problems(page: Page) -> list[Problem]:
             following = paragraph[k + 1][2] if k + 1 < len(paragraph) else ""
             if text.lstrip().startswith("|") and re.match(r"^\s*\|?\s*:?-{2,}", following):
                 continue  # a table's header row
-            for written, value, half_unit in _prose_numbers(text):
+            for written, value, half_unit, signed in _prose_numbers(text):
                 if any(abs(abs(v) - abs(value)) <= half_unit * 1e-6 for v in said):
                     continue
                 said.append(value)
@@ -848,7 +853,7 @@ def prose_number_problems(page: Page) -> list[Problem]:
                 out_of_order = None
                 ordered = "." in written  # printed decimals keep their order; integers are often restated
                 for block, (printed, code) in backings:
-                    matched = [i for i, v in enumerate(printed) if _matches(value, half_unit, v)]
+                    matched = [i for i, v in enumerate(printed) if _matches(value, half_unit, v, signed)]
                     if matched and ordered:
                         later = [i for i in matched if i >= positions.get(block.start, 0)]
                         if later:
@@ -856,7 +861,7 @@ def prose_number_problems(page: Page) -> list[Problem]:
                             found = True
                             break
                         out_of_order = block
-                    elif matched or any(_matches(value, half_unit, v) for v in code):
+                    elif matched or any(_matches(value, half_unit, v, signed) for v in code):
                         found = True
                         break
                 if found:
@@ -883,7 +888,8 @@ def prose_number_problems(page: Page) -> list[Problem]:
                     Problem(
                         page.name,
                         line,
-                        f"the number {written} in the text is not printed or asserted by {where}: print it "
+                        f"the number {written}{' (with its sign)' if signed else ''} in the text is not printed "
+                        f"or asserted by {where}: print it "
                         "(with its expected output) or assert it there, or correct the number",
                     )
                 )
