@@ -80,7 +80,7 @@ def figures() -> dict[str, object]:
             col_names=[f"w{i}{j}" for i in range(1, 4) for j in range(1, 6)],
         ),
         "jacobian-softmax.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("softmax", out.z), "Softmax: d a / d z is full", "output a_k", "input z_c"
+            bp.jacobian_a_wrt_z("softmax", out.z), "Softmax: d a / d z is dense", "output a_k", "input z_c"
         ),
         "jacobian-dz-da.png": bp.plots.plot_jacobian(
             bp.jacobian_z_wrt_a_prev(out.W),
