@@ -385,7 +385,10 @@ EDITS = {
     ),
     "two prose decimals swapped": (
         "training/initialisation.md",
-        _replace("(single steps 0.17 to 0.31)", "(single steps 0.31 to 0.17)"),
+        _replace(
+            "shrink by 0.23 a layer, though three single steps exceed $1/4$ (up to 0.31;",
+            "shrink by 0.31 a layer, though three single steps exceed $1/4$ (up to 0.23;",
+        ),
     ),
 }
 
