@@ -72,10 +72,14 @@ def _zero_pattern_of_a_diagonal(on, off) -> str:
 
 
 def test_relu_jacobian_alt_lists_exactly_the_active_neurons():
-    _, _, z = _running_example()
+    # drawn at standardised flower 41 (the running example's Jacobian is the identity)
+    X, _ = bp.load_iris()
+    W, b = bp.Network([4, 5, 3], seed=0).layer(1).W, bp.Network([4, 5, 3], seed=0).layer(1).b
+    x = (X[41] - X.mean(axis=0)) / X.std(axis=0)
+    z = [sum(x[k] * W[i, k] for k in range(4)) + b[i] for i in range(5)]  # by hand
     active = [i + 1 for i in range(5) if z[i] > 0]
     inactive = [i + 1 for i in range(5) if z[i] <= 0]
-    assert active == [1, 2, 3, 4, 5]  # the pages say all five hidden neurons fire at the running example
+    assert active == [3, 4]  # hidden-layer.md: neurons 1, 2 and 5 off at flower 41
     fig = site_hooks.figures()["jacobian-relu.png"]
     expected = _zero_pattern_of_a_diagonal(active, inactive)
     assert fig.caption == expected and fig.alt_text.endswith(expected)

@@ -51,6 +51,13 @@ def running_example(bp) -> tuple[np.ndarray, np.ndarray]:
     return bp.standardize(X)[FLOWER : FLOWER + 1], bp.one_hot(y[FLOWER : FLOWER + 1], 3)
 
 
+def _hidden_z(bp, net, flower: int) -> np.ndarray:
+    """The hidden pre-activations (1, 5) of standardised ``flower`` through ``net``, without touching its cache."""
+    X, _ = bp.load_iris()
+    x = bp.standardize(X)[flower : flower + 1]
+    return x @ net.layer(1).W.T + net.layer(1).b
+
+
 @cache
 def figures() -> dict[str, object]:
     """Every figure the chapters show, by file name; the chapter figures at the running example."""
@@ -66,8 +73,11 @@ def figures() -> dict[str, object]:
     a_names = [f"$a_{{{j}}}$" for j in range(1, 6)]
     return {
         "network.png": bp.plots.draw_network(net, input_names=bp.FEATURE_NAMES),
-        "jacobian-relu.png": bp.plots.plot_jacobian(
-            bp.jacobian_a_wrt_z("relu", hidden.z), "ReLU: d a / d z of the hidden layer", "output a_i", "input z_j"
+        "jacobian-relu.png": bp.plots.plot_jacobian(  # at flower 41, where neurons switch off: 106's is I
+            bp.jacobian_a_wrt_z("relu", _hidden_z(bp, net, 41)),
+            "ReLU at flower 41: d a / d z of the hidden layer",
+            "output a_i",
+            "input z_j",
         ),
         "jacobian-sigmoid-output.png": bp.plots.plot_jacobian(
             bp.jacobian_a_wrt_z("sigmoid", sig_net.layer(2).z), "Sigmoid output: d a / d z", "output a_k", "input z_c"
