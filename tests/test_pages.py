@@ -34,6 +34,7 @@ NUMBERS_FROM_ELSEWHERE = {n if (ROOT / n).exists() else f"docs/{n}" for n in pc.
 FINITE_DIFFERENCE = re.compile(r"numerical_jacobian\(|numerical_gradients\(|gradient_check\(|/ \(2 \* h\)")
 CLOSED_FORM_CHECK = re.compile(r"assert_allclose\(.*(net\.forward|net\.cost|\.z\b|\.a\b)")
 PRINTS = re.compile(r"(?<![\w.])print\(")
+TO_STDERR = re.compile(r"^.*print\(.*file=sys\.stderr\).*$", re.M)  # a notice, not the block's output
 
 
 def _name(path: Path) -> str:
@@ -63,7 +64,9 @@ def missing_check(path: Path) -> str | None:
 def unchecked_prints(path: Path) -> list[str]:
     """The blocks of ``path`` that print but whose output no expected-output fence checks."""
     return [
-        f"{_name(path)}:{b.lineno}" for b in _python_blocks(path) if PRINTS.search(b.code) and b.expected_output is None
+        f"{_name(path)}:{b.lineno}"
+        for b in _python_blocks(path)
+        if PRINTS.search(TO_STDERR.sub("", b.code)) and b.expected_output is None
     ]
 
 
