@@ -39,16 +39,19 @@ def _run_forked(code: str, cwd: str, out: str) -> tuple[int, str, str]:
                 [sys.executable, "-X", "utf8", str(ZYGOTE)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
+                bufsize=0,  # unbuffered: a readline takes no more than its line, so select() sees the rest
                 env={**os.environ, "MPLBACKEND": "Agg"},
             )
         ]
     zygote = _zygote[0]
     assert zygote.stdin is not None and zygote.stdout is not None
-    zygote.stdin.write(json.dumps({"code": code, "cwd": cwd, "out": out}) + "\n")
-    zygote.stdin.flush()
-    pid = int(zygote.stdout.readline())
+    request = memoryview((json.dumps({"code": code, "cwd": cwd, "out": out}) + "\n").encode())
+    while request:  # an unbuffered write may take part of a long request
+        request = request[zygote.stdin.write(request) :]
+    answer = zygote.stdout.readline()
+    if not answer:  # it could not start (its file missing?) or died: say so, not a parse error
+        raise BlockError(f"the block runner {ZYGOTE} exited with {zygote.wait()} before running the block")
+    pid = int(answer)
     ready, _, _ = select.select([zygote.stdout], [], [], BLOCK_TIMEOUT)
     if not ready:
         os.kill(pid, signal.SIGKILL)

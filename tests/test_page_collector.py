@@ -30,6 +30,8 @@ def test_each_block_runs_alone_and_a_planted_fault_fails_its_own_block(tmp_path:
         lines[name] = page.count("\n") + 1  # the fence's line: the test's name
         page += block + "\n"
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "block_zygote.py", tmp_path / "tests" / "block_zygote.py")  # its block runner
     (tmp_path / "page.md").write_text(page, encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # no project configuration
     args = [sys.executable, "-m", "pytest", "page.md", "-rA", "-p", "no:randomly", "-p", "no:cacheprovider"]
