@@ -27,6 +27,8 @@ from pytest_codeblocks import extract_from_file
 # A block that has not finished after this many seconds is reported as a failure, not waited for.
 BLOCK_TIMEOUT = 300
 ZYGOTE = Path(__file__).parent / "tests" / "block_zygote.py"
+PYTHON = [sys.executable, "-X", "utf8"]  # -X utf8: output is compared as UTF-8 text
+ENV = {**os.environ, "MPLBACKEND": "Agg"}
 _zygote: list[subprocess.Popen] = []  # this worker's one zygote, started at its first block
 
 
@@ -36,11 +38,11 @@ def _run_forked(code: str, cwd: str, out: str) -> tuple[int, str, str]:
     if not _zygote or _zygote[0].poll() is not None:
         _zygote[:] = [
             subprocess.Popen(
-                [sys.executable, "-X", "utf8", str(ZYGOTE)],
+                [*PYTHON, str(ZYGOTE)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 bufsize=0,  # unbuffered: a readline takes no more than its line, so select() sees the rest
-                env={**os.environ, "MPLBACKEND": "Agg"},
+                env=ENV,
             )
         ]
     zygote = _zygote[0]
@@ -92,7 +94,7 @@ class FreshInterpreterBlock(pytest.Item):
         if self.block.importorskip is not None:
             pytest.importorskip(self.block.importorskip)
         # A fresh temporary folder as the working directory: a block cannot read the checkout's files
-        # by a relative path, nor leave files in it. -X utf8: output is compared as UTF-8 text.
+        # by a relative path, nor leave files in it.
         # Where the system can fork, a copy of one interpreter that has imported NumPy and the package
         # runs it (the same clean start, without 0.2 s of start-up a block); elsewhere a new python.
         with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryDirectory() as out:
@@ -101,13 +103,13 @@ class FreshInterpreterBlock(pytest.Item):
             else:
                 try:
                     result = subprocess.run(
-                        [sys.executable, "-X", "utf8", "-c", self.block.code],
+                        [*PYTHON, "-c", self.block.code],
                         cwd=cwd,
                         capture_output=True,
                         text=True,
                         encoding="utf-8",
                         timeout=BLOCK_TIMEOUT,
-                        env={**os.environ, "MPLBACKEND": "Agg"},
+                        env=ENV,
                     )
                 except subprocess.TimeoutExpired as error:
                     raise BlockError(f"did not finish in {BLOCK_TIMEOUT} s") from error

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import sys
+import threading
 import traceback
 
 import numpy  # noqa: F401  (imported once here, shared by every fork)
@@ -44,6 +45,9 @@ def _run_child(code: str, cwd: str, out: str) -> None:
     except BaseException:
         traceback.print_exc()
         status = 1
+    for thread in threading.enumerate():  # as at the end of python -c: its non-daemon threads finish first
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
