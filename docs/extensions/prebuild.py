@@ -23,7 +23,6 @@ import io
 import multiprocessing
 import operator
 import os
-import pickle
 import struct
 import sys
 import zlib
@@ -82,11 +81,6 @@ def png_text(png: bytes) -> dict[str, str]:
     from PIL import Image
 
     return dict(Image.open(io.BytesIO(png)).text)
-
-
-def _fresh(fig):
-    """A copy of the figure to save, so the cached figure itself is never drawn and stays as first made."""
-    return pickle.loads(pickle.dumps(fig))
 
 
 def figure_files() -> dict[str, bytes]:

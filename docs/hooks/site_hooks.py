@@ -45,16 +45,16 @@ FLOWER = 106
 OTHER_HOOKS = {"performance.png", "performance-dark.png"}
 
 
-def running_example(bp) -> tuple[np.ndarray, np.ndarray]:
-    """The running example: standardised flower ``FLOWER`` as a (1, 4) row, and its one-hot target (1, 3)."""
+def running_example(bp, flower: int = FLOWER) -> tuple[np.ndarray, np.ndarray]:
+    """The running example: standardised ``flower`` (``FLOWER`` unless told) as a (1, 4) row, and
+    its one-hot target (1, 3)."""
     X, y = bp.load_iris()
-    return bp.standardize(X)[FLOWER : FLOWER + 1], bp.one_hot(y[FLOWER : FLOWER + 1], 3)
+    return bp.standardize(X)[flower : flower + 1], bp.one_hot(y[flower : flower + 1], 3)
 
 
 def _hidden_z(bp, net, flower: int) -> np.ndarray:
     """The hidden pre-activations (1, 5) of standardised ``flower`` through ``net``, without touching its cache."""
-    X, _ = bp.load_iris()
-    x = bp.standardize(X)[flower : flower + 1]
+    x, _ = running_example(bp, flower)
     return x @ net.layer(1).W.T + net.layer(1).b
 
 

@@ -368,11 +368,10 @@ def plot_decision_regions(
     ax.set(xlabel=feature_names[0], ylabel=feature_names[1], title=title)
     ax.legend(title="species")
     positions = len(np.unique(X2, axis=0))
+    k = len(class_names)
+    confusions = np.bincount(y[wrong] * k + at_points[wrong], minlength=k * k).reshape(k, k)  # true, predicted
     errors = "; ".join(
-        f"{int(np.sum(wrong & (y == t) & (at_points == p)))} {class_names[t]} predicted as {class_names[p]}"
-        for t in range(len(class_names))
-        for p in range(len(class_names))
-        if np.any(wrong & (y == t) & (at_points == p))
+        f"{n} {class_names[t]} predicted as {class_names[p]}" for (t, p), n in np.ndenumerate(confusions) if n
     )
     fig.alt_text = (
         f"{title}: coloured regions show the class predicted over the plane of "
