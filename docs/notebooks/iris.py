@@ -263,7 +263,7 @@ wrong = round((1 - petal_train) * len(y_train))
 print(f"petals: test {petal_accuracy:.3f}, training {petal_train:.3f} ({wrong} of 105 wrong); four: {four_train:.3f}")
 title = "2-5-3 network on the petals: predicted species"  # the axes: the default, petal length and width
 fig = bp.plots.plot_decision_regions(petal_net, X[:, petal], y, transform=lambda P: (P - mean) / std, title=title)
-fig
+fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 
 # %% [markdown]
 # The petal-only network gets every test flower right, two flowers (0.044) above the four-feature network's 0.956; on
