@@ -187,6 +187,14 @@ def test_checkpoint_stores_no_intermediate_and_recomputes_once(monkeypatch):
     assert len(calls) == 1 + 1 + 2  # one recomputation, then the two products of the pullback
 
 
+def test_checkpoint_gives_zero_gradient_to_an_input_f_ignores():
+    x = Tensor(np.ones(3), requires_grad=True)
+    ignored = Tensor(np.ones(3), requires_grad=True)
+    checkpoint(lambda a, b: (a * 2.0).sum(), x, ignored).backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])  # dC/dx = 2, written out
+    np.testing.assert_array_equal(ignored.grad, np.zeros(3))  # an input of checkpoint with no path: zero
+
+
 def test_hvp_through_checkpoint_equals_hvp_without():
     f, params = small_net("tanh", seed=6)
     rng = np.random.default_rng(7)

@@ -125,6 +125,17 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     return tuple(result)
 
 
+def _cotangent_of(leaf: Tensor, cts: dict) -> Tensor | None:
+    """The cotangent a recomputation gave ``leaf``; None for a leaf needing no gradient (never asked).
+
+    Zeros are built only here, for an input ``f`` ignores: a default built for every leaf would be a
+    whole array per input at the memory peak.
+    """
+    if leaf in cts:
+        return cts[leaf]
+    return constant(np.zeros(leaf.shape)) if leaf.requires_grad else None
+
+
 class Checkpoint(Operation):
     """``f`` as one operation that stores only its inputs: its VJP runs ``f`` again, recorded, and backpropagates."""
 
@@ -151,15 +162,7 @@ class Checkpoint(Operation):
             with _recording():
                 out = _output(self.f(*leaves))
             cts = backpropagate(out, g, keep=leaves) if out.requires_grad else {}
-            # zeros only where needed (an input f ignores): a default built for every leaf would be a
-            # whole array per input at the peak; an input needing no gradient is never asked for one
-            self._cache = (
-                weakref.ref(g),
-                [
-                    cts[leaf] if leaf in cts else constant(np.zeros(leaf.shape)) if leaf.requires_grad else None
-                    for leaf in leaves
-                ],
-            )
+            self._cache = (weakref.ref(g), [_cotangent_of(leaf, cts) for leaf in leaves])
         cotangent = self._cache[1][i]
         self._cache[1][i] = None  # handed over: the operation keeps no gradient after the pass
         assert cotangent is not None
