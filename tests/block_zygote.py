@@ -13,6 +13,7 @@ block, most of a short block's time.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
@@ -48,6 +49,7 @@ def _run_child(code: str, cwd: str, out: str) -> None:
     for thread in threading.enumerate():  # as at the end of python -c: its non-daemon threads finish first
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
+    atexit._run_exitfuncs()  # then its exit handlers, which os._exit below would skip
     try:
         sys.stdout.flush()
         sys.stderr.flush()

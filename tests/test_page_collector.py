@@ -19,9 +19,13 @@ BLOCKS = {
     "sets-state": "```python\nimport os\nos.environ['SEEN'] = '1'\n```\n",
     "shared-process": "```python\nimport os\nassert 'SEEN' in os.environ\n```\n",  # leans on the block above
     "raises": "```python\nraise ValueError('planted')\n```\n",
+    "at-exit": (  # its exit handler runs, as at the end of python -c
+        '```python\nimport atexit\natexit.register(print, "bye")\nprint("hi")\n```\n\n'
+        "<!--pytest-codeblocks:expected-output-->\n```text\nhi\nbye\n```\n"
+    ),
     "shown-only": "```console\n$ this is shown, never run\n```\n",
 }
-PASSES = {"good", "sets-state"}
+PASSES = {"good", "sets-state", "at-exit"}
 
 
 def test_each_block_runs_alone_and_a_planted_fault_fails_its_own_block(tmp_path: Path):
