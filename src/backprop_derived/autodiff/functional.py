@@ -100,7 +100,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     which is ``H v``. Most VJP rules are written with engine operations, so the tangent comes with
     them; the two written in NumPy (attention's and the RNN's) write it by hand. It raises
     ``NotImplementedError`` naming the operation through an activation that defines no
-    ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define it).
+    ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define it). Its
+    other refusals concern the arguments: ``ValueError`` for an ``f`` whose value is not a scalar or
+    a vector not shaped like the primals, ``TypeError`` for an ``f`` that returns no ``Tensor``.
 
     One forward and one backward pass, each matrix product gaining one or two tangent products: in
     a dense network, at most three times a gradient's matrix-product multiply-adds (at
