@@ -28,7 +28,10 @@ from pytest_codeblocks import extract_from_file
 BLOCK_TIMEOUT = 300
 ZYGOTE = Path(__file__).parent / "tests" / "block_zygote.py"
 PYTHON = [sys.executable, "-X", "utf8"]  # -X utf8: output is compared as UTF-8 text
-ENV = {**os.environ, "MPLBACKEND": "Agg"}
+# One BLAS thread a block: xdist already runs one worker per core, and NumPy's default of a thread per
+# core would put two spinning threads on each core (the pages' blocks on a busy machine: 66 s with a
+# thread per core, 38 s with one).
+ENV = {**os.environ, "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1"}
 _zygote: list[subprocess.Popen] = []  # this worker's one zygote, started at its first block
 
 
