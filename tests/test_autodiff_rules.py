@@ -442,6 +442,39 @@ def test_hvp_through_an_activation_without_second_derivative_names_it(softplus):
         bp.autodiff.hvp(lambda t: t.activation("softplus_test").sum(), [np.ones(3)], [np.ones(3)])
 
 
+class _Square(bp.autodiff.Operation):
+    """x * x with its VJP in NumPy, as the core docstring allows; ``tangent_rule`` adds the tangent."""
+
+    name = "square_test"
+
+    def __init__(self, tangent_rule=False):
+        self.tangent_rule = tangent_rule
+
+    def value(self, x):
+        return x * x
+
+    def jvp(self, dx):
+        return 2 * self.input_data[0] * dx
+
+    def vjp(self, g, i):
+        (x,) = self.inputs
+        out = bp.autodiff.constant(2 * g.data * x.data)
+        if self.tangent_rule and x.tangent is not None:  # d(2 g x) = 2 dg x + 2 g dx (dg is 0 here)
+            out.tangent = 2 * g.data * x.tangent
+        return out
+
+
+def test_hvp_through_an_operation_with_a_numpy_vjp_names_it_instead_of_giving_zeros():
+    x, v = np.array([1.5, -2.0]), np.array([1.0, 0.5])
+    with pytest.raises(NotImplementedError, match="hvp through square_test"):
+        bp.autodiff.hvp(lambda t: _Square()(t).sum(), [x], [v])
+    (hv,) = bp.autodiff.hvp(lambda t: _Square(tangent_rule=True)(t).sum(), [x], [v])
+    np.testing.assert_array_equal(hv, 2 * v)  # the Hessian of sum(x^2) is 2I, written out
+    t = Tensor(x, requires_grad=True)
+    _Square()(t).sum().backward()  # reverse mode alone is unaffected
+    np.testing.assert_array_equal(t.grad, 2 * x)
+
+
 def test_engine_relu_derivative_at_the_kink_is_zero():
     z = Tensor([[0.0, -0.0, 1e-300, -1e-300]], requires_grad=True)
     z.relu().sum().backward()

@@ -42,8 +42,11 @@ Set ``saves_inputs = False`` when ``vjp`` does not read the inputs' values (``+`
 ``saves_output = True`` when ``vjp`` reads ``self.output`` (``exp``, ``sigmoid``).
 
 A rule whose VJP can only be written in NumPy wraps its array with ``constant(array)``; forward mode
-cannot run through it, so ``hvp`` through that operation raises an error naming it. Call
-``self.no_second_derivative(what)`` in ``vjp`` for that case (see ``ops.Activation``).
+cannot run through it, so ``hvp`` through that operation raises ``NotImplementedError`` naming it
+(``backpropagate`` refuses a ``constant`` cotangent without a tangent while tangents are carried).
+To name the reason in your own words, call ``self.no_second_derivative(what)`` in ``vjp`` first
+(see ``ops.Activation``); to support ``hvp``, set the cotangent's ``tangent`` yourself
+(``autodiff/sequence.py`` does, for ``rnn``).
 
 Other modules of the package add operations the same way (after the branches that add them are
 merged: ``autodiff/norm.py``, ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a
@@ -155,7 +158,7 @@ class Tensor:
     """
 
     __array_ufunc__ = None  # `ndarray * Tensor` must not turn into an object array: refuse it instead
-    __slots__ = ("__weakref__", "_data", "_op", "_versions", "grad", "requires_grad", "tangent")
+    __slots__ = ("__weakref__", "_data", "_numpy", "_op", "_versions", "grad", "requires_grad", "tangent")
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, copy: bool = True):
         if not isinstance(requires_grad, bool):
@@ -168,13 +171,14 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.tangent: np.ndarray | None = None
         self._op: Operation | None = None
+        self._numpy = False  # made by constant(): an array computed in NumPy, with no tangent rule
 
     @classmethod
     def _wrap(cls, data: np.ndarray, tangent: np.ndarray | None = None) -> Tensor:
         """A tensor around an array the engine computed (already float64 and finite): no copy."""
         out = cls.__new__(cls)
         out._data, out._versions, out.requires_grad = data, [0], False
-        out.grad, out.tangent, out._op = None, tangent, None
+        out.grad, out.tangent, out._op, out._numpy = None, tangent, None, False
         return out
 
     @property
@@ -453,6 +457,8 @@ def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = 
                 if not parent.requires_grad:
                     continue  # no VJP for an input that needs no gradient
                 ct = op.vjp(g, i)
+                if ct._numpy and ct.tangent is None and _carries_tangents(op, g):
+                    op.no_second_derivative(f"{op.name}, whose VJP returned constant(...) without a tangent")
                 if ct.shape != parent.shape:
                     ct = sum_to(ct, parent.shape)  # a broadcast input: the rows it reached add up
                 before = cotangents.get(parent)
@@ -579,9 +585,20 @@ class Operation:
             )
 
 
+def _carries_tangents(op: Operation, g: Tensor) -> bool:
+    """Whether forward mode runs through this VJP (``hvp``): its cotangent or an input has a tangent."""
+    return g.tangent is not None or any(x.tangent is not None for x in op.inputs)
+
+
 def constant(x: ArrayLike) -> Tensor:
-    """A tensor that needs no gradient, around an array the engine computed (no copy, no check)."""
-    return Tensor._wrap(np.asarray(x, dtype=np.float64))
+    """A tensor that needs no gradient, around an array the engine computed (no copy, no check).
+
+    Returned from a ``vjp``, it marks a cotangent computed in NumPy only: forward mode cannot run
+    through it, so ``backpropagate`` refuses it when tangents are being carried (``hvp``).
+    """
+    out = Tensor._wrap(np.asarray(x, dtype=np.float64))
+    out._numpy = True
+    return out
 
 
 def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:

@@ -99,9 +99,10 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     backward pass carries its own tangent: the directional derivative of the gradient along ``v``,
     which is ``H v``. Most VJP rules are written with engine operations, so the tangent comes with
     them; the two written in NumPy (attention's and the RNN's) write it by hand. It raises
-    ``NotImplementedError`` naming the operation through an activation that defines no
-    ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define it). Its
-    other refusals concern the arguments: ``ValueError`` for an ``f`` whose value is not a scalar or
+    ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
+    defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
+    it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
+    silence). Its other refusals concern the arguments: ``ValueError`` for an ``f`` whose value is not a scalar or
     a vector not shaped like the primals, ``TypeError`` for an ``f`` that returns no ``Tensor``.
 
     One forward and one backward pass, each matrix product gaining one or two tangent products: in
@@ -135,7 +136,7 @@ def _cotangent_of(leaf: Tensor, cts: dict) -> Tensor | None:
     """
     if leaf in cts:
         return cts[leaf]
-    return constant(np.zeros(leaf.shape)) if leaf.requires_grad else None
+    return Tensor._wrap(np.zeros(leaf.shape)) if leaf.requires_grad else None  # exact zero, tangent zero
 
 
 class Checkpoint(Operation):
