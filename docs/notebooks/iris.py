@@ -20,9 +20,9 @@
 #
 # ## The data
 #
-# Fisher's iris data ships inside the package: 150 flowers, 50 of each species, each described by sepal length, sepal
-# width, petal length and petal width in centimetres. A stratified split keeps 35 flowers of each species for training
-# and 15 for testing.
+# Anderson's iris measurements, made famous by Fisher, ship inside the package: 150 flowers, 50 of each species, by
+# sepal length and width and petal length and width in centimetres. A stratified split keeps 35 flowers of each
+# species for training and 15 for testing.
 
 # %%
 import math
@@ -85,10 +85,11 @@ assert dead_standardised.sum() == 0 and list(np.flatnonzero(dead_raw) + 1) == [3
 # much as in a full batch (each epoch reshuffles, so other flowers make up the last batch); frameworks offer to drop
 # that batch (PyTorch's `drop_last`). The cell below records the batches `bp.train` hands to the backward pass in two
 # epochs of a copy of the network, and measures each flower's weight $c$: the batch gradient by central differences
-# equals $c$ times the sum of the flowers' own gradients (each of its own cost, no $1/m$). For each batch the backward
-# pass computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l =
-# \Delta_l^T A_{l-1}$ and $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and
-# steps each parameter by $-\eta$ times its gradient, $\eta = 0.1$, printing every 25 epochs.
+# equals $c$ times the sum of the flowers' own gradients (by backpropagation, gradient-checked above; each of its own
+# cost, no $1/m$). For each batch the backward pass computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2
+# W_2) * [Z_1 > 0]$, $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and $\partial C / \partial \mathbf{b}_l =
+# \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps each parameter by $-\eta$ times its gradient, $\eta =
+# 0.1$.
 
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
