@@ -3,8 +3,9 @@
 Reverse mode is Karpathy's micrograd on arrays: each operation records its inputs and pulls a
 cotangent back through itself with a vector-Jacobian product (VJP) that never forms the Jacobian.
 Forward mode carries a tangent with every value (dual numbers) through each operation's
-Jacobian-vector product (JVP). Every operation holds its value, JVP and VJP side by side: see
-``backprop_derived.autodiff.core`` for the protocol and a worked example, and ``ops`` for the
+Jacobian-vector product (JVP). Every operation holds its value, JVP and VJP side by side: the
+site's engine page ("One operation, its two rules") and the docstring of the source module
+``backprop_derived.autodiff.core`` give the protocol with a worked example; ``ops`` holds the
 operations.
 
 Shapes follow the rest of the package: a batch is ``(m, n)``, one observation per row, and a bias of
