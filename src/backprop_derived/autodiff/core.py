@@ -48,9 +48,8 @@ To name the reason in your own words, call ``self.no_second_derivative(what)`` i
 (see ``ops.Activation``); to support ``hvp``, set the cotangent's ``tangent`` yourself
 (``autodiff/sequence.py`` does, for ``rnn``).
 
-Other modules of the package add operations the same way (after the branches that add them are
-merged: ``autodiff/norm.py``, ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a
-function that applies them, e.g.
+Other modules of the package add operations the same way (``autodiff/norm.py``,
+``autodiff/conv.py``, ``autodiff/sequence.py``) and export a function that applies them, e.g.
 ``def batch_norm(x, gamma, beta): return BatchNorm()(x, gamma, beta)``.
 """
 
