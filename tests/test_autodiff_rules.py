@@ -447,8 +447,8 @@ class _Square(bp.autodiff.Operation):
 
     name = "square_test"
 
-    def __init__(self, tangent_rule=False):
-        self.tangent_rule = tangent_rule
+    def __init__(self, tangent_rule=False, wrap=True):
+        self.tangent_rule, self.wrap = tangent_rule, wrap
 
     def value(self, x):
         return x * x
@@ -458,6 +458,8 @@ class _Square(bp.autodiff.Operation):
 
     def vjp(self, g, i):
         (x,) = self.inputs
+        if not self.wrap:
+            return 2 * g.data * x.data  # a plain array: not a Tensor
         out = bp.autodiff.constant(2 * g.data * x.data)
         if self.tangent_rule and x.tangent is not None:  # d(2 g x) = 2 dg x + 2 g dx (dg is 0 here)
             out.tangent = 2 * g.data * x.tangent
@@ -473,6 +475,12 @@ def test_hvp_through_an_operation_with_a_numpy_vjp_names_it_instead_of_giving_ze
     t = Tensor(x, requires_grad=True)
     _Square()(t).sum().backward()  # reverse mode alone is unaffected
     np.testing.assert_array_equal(t.grad, 2 * x)
+
+
+def test_a_vjp_that_returns_no_tensor_is_refused_naming_the_operation():
+    t = Tensor(np.array([1.5, -2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match=r"the VJP of square_test must return a Tensor .* got ndarray for input 0"):
+        _Square(wrap=False)(t).sum().backward()
 
 
 def test_engine_relu_derivative_at_the_kink_is_zero():

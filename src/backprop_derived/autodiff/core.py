@@ -44,9 +44,8 @@ Set ``saves_inputs = False`` when ``vjp`` does not read the inputs' values (``+`
 A rule whose VJP can only be written in NumPy wraps its array with ``constant(array)``; forward mode
 cannot run through it, so ``hvp`` through that operation raises ``NotImplementedError`` naming it
 (``backpropagate`` refuses a ``constant`` cotangent without a tangent while tangents are carried).
-To name the reason in your own words, call ``self.no_second_derivative(what)`` in ``vjp`` first
-(see ``ops.Activation``); to support ``hvp``, set the cotangent's ``tangent`` yourself
-(``autodiff/sequence.py`` does, for ``rnn``).
+To support ``hvp``, set the cotangent's ``tangent`` yourself (``autodiff/sequence.py`` does, for
+``rnn``). A ``vjp`` that returns anything but a Tensor is refused with a ``TypeError`` naming it.
 
 Other modules of the package add operations the same way (``autodiff/norm.py``,
 ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a function that applies them, e.g.
@@ -456,8 +455,16 @@ def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = 
                 if not parent.requires_grad:
                     continue  # no VJP for an input that needs no gradient
                 ct = op.vjp(g, i)
+                if not isinstance(ct, Tensor):
+                    raise TypeError(
+                        f"the VJP of {op.name} must return a Tensor (wrap a NumPy array with constant(...)); "
+                        f"got {type(ct).__name__} for input {i}"
+                    )
                 if ct._numpy and ct.tangent is None and _carries_tangents(op, g):
-                    op.no_second_derivative(f"{op.name}, whose VJP returned constant(...) without a tangent")
+                    raise NotImplementedError(
+                        f"hvp through {op.name}: its VJP returned constant(...) without a tangent, so forward mode "
+                        "cannot run through it; write the VJP with engine operations, or set the cotangent's tangent"
+                    )
                 if ct.shape != parent.shape:
                     ct = sum_to(ct, parent.shape)  # a broadcast input: the rows it reached add up
                 before = cotangents.get(parent)
@@ -576,7 +583,7 @@ class Operation:
         return self.inputs[i].tangent is not None
 
     def no_second_derivative(self, what: str) -> None:
-        """Raise if forward mode runs through this VJP (``hvp``), which is written in NumPy only."""
+        """Raise if forward mode runs through this VJP (``hvp``): ``what``, an activation, has no second derivative."""
         if any(t.tangent is not None for t in self.inputs):
             raise NotImplementedError(
                 f"hvp through {what}: its VJP is computed in NumPy only, so forward mode cannot run through it; "
