@@ -54,7 +54,7 @@ def jvp(f: Function, primals: Sequence[ArrayLike], tangents: Sequence[ArrayLike]
 
 
 def vjp(f: Function, *primals: ArrayLike) -> tuple[np.ndarray, Callable[[ArrayLike], tuple[np.ndarray, ...]]]:
-    """Reverse mode: ``f(*primals)`` and its pullback ``u -> (u^T J_1, u^T J_2, ...)``, one cotangent per primal.
+    """Reverse mode: ``f(*primals)`` and its pullback ``u -> (u J_1, u J_2, ...)``, one cotangent per primal.
 
     The pullback can be called many times (the graph is kept); ``u`` must have the output's shape.
     ``vjp`` copies each primal before recording, and the kept graph holds every array the forward
