@@ -267,12 +267,12 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 
 # %% [markdown]
 # The petal-only network gets every test flower right, two flowers (0.044) above the four-feature network's 0.956; on
-# the training flowers of the same split the ranking reverses (0.943, 6 of 105 wrong, against 0.981). On all 150 flowers
-# (the confusion matrix below) it separates setosa completely and misclassifies 6, 3 each way between versicolor and
-# virginica, whose petal ranges overlap. The plot rings all six (asserted from the drawn rings), but one ring seems to
-# sit on a virginica: the 150 flowers occupy only 102 distinct petal points, and (4.8 cm, 1.8 cm) holds versicolor row
-# 70 under virginica rows 126 and 138. One input, two labels: any classifier of the petals alone gets at least one of
-# the three wrong.
+# the training flowers of the same split the ranking reverses (0.943, 6 of 105 wrong, against 0.981). On all 150
+# flowers (the confusion matrix below) it separates setosa completely and misclassifies 6, 3 each way between
+# versicolor and virginica, whose petal ranges overlap. The plot rings all six (asserted from the drawn rings), but
+# one ring seems to sit on a virginica: the 150 flowers occupy only 102 distinct petal points, and (4.8 cm, 1.8 cm)
+# holds versicolor row 70 under virginica rows 126 and 138 (counted from 0; the UCI table counts from 1). One input,
+# two labels: any classifier of the petals alone gets at least one of the three wrong.
 #
 # Two flowers of 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), the four features score at
 # least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two), a mean
