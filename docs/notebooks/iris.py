@@ -165,8 +165,17 @@ full = bp.train(
     bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, learning_rate=0.1, batch_size=105, test=test
 )
 assert max(max(np.diff(full.loss)), max(np.diff(full.test_loss))) <= 0 and round(full.loss[-1], 4) == 0.0480  # 0 rises
-rises = {b: [int(np.sum(np.diff(bp.train(bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, 200, learning_rate=0.1,
-    batch_size=b, test=test, seed=s).test_loss) > 0)) for s in range(10)] for b in (16, 15)}  # shuffle seeds 0 to 9
+
+
+def rises_of(batch_size, seed):  # of the 199 steps of a 200-epoch run, how many raise the test cost
+    net_s = bp.Network([4, 5, 3], seed=0)
+    run = bp.train(
+        net_s, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch_size=batch_size, test=test, seed=seed
+    )
+    return int(np.sum(np.diff(run.test_loss) > 0))
+
+
+rises = {b: [rises_of(b, s) for s in range(10)] for b in (16, 15)}  # shuffle seeds 0 to 9
 assert all(r16 > r15 for r16, r15 in zip(rises[16], rises[15]))  # batches of 15: fewer rises at every seed
 assert [(min(r), max(r), np.median(r)) for r in rises.values()] == [(61, 80, 73), (54, 70, 63.5)]
 print(f"full batch, 1400 steps: test cost {full.test_loss[-1]:.4f}; mini-batch: {history.test_loss[-1]:.4f}")
