@@ -460,7 +460,7 @@ def backpropagate(root: Tensor, seed: Tensor, keep: Collection[Tensor] | None = 
                         f"the VJP of {op.name} must return a Tensor (wrap a NumPy array with constant(...)); "
                         f"got {type(ct).__name__} for input {i}"
                     )
-                if ct._numpy and ct.tangent is None and _carries_tangents(op, g):
+                if ct._numpy and ct.tangent is None and _forward_mode(op.inputs, g):
                     raise NotImplementedError(
                         f"hvp through {op.name}: its VJP returned constant(...) without a tangent, so forward mode "
                         "cannot run through it; write the VJP with engine operations, or set the cotangent's tangent"
@@ -591,9 +591,9 @@ class Operation:
             )
 
 
-def _carries_tangents(op: Operation, g: Tensor) -> bool:
-    """Whether forward mode runs through this VJP (``hvp``): its cotangent or an input has a tangent."""
-    return g.tangent is not None or any(x.tangent is not None for x in op.inputs)
+def _forward_mode(inputs: tuple[Tensor, ...], g: Tensor) -> bool:
+    """Whether forward mode runs through a VJP (``hvp``): its cotangent ``g`` or an input has a tangent."""
+    return g.tangent is not None or any(x.tangent is not None for x in inputs)
 
 
 def constant(x: ArrayLike) -> Tensor:

@@ -102,8 +102,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
     defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
     it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
-    silence). Its other refusals concern the arguments: ``ValueError`` for an ``f`` whose value is not a scalar or
-    a vector not shaped like the primals, ``TypeError`` for an ``f`` that returns no ``Tensor``.
+    silence). Its other refusals concern the arguments: ``ValueError`` for an ``f`` whose value is
+    not a scalar or a vector not shaped like the primals, ``TypeError`` for an ``f`` that returns no
+    ``Tensor``.
 
     One forward and one backward pass, each matrix product gaining one or two tangent products: in
     a dense network, at most three times a gradient's matrix-product multiply-adds (at

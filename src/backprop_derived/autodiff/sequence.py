@@ -19,12 +19,7 @@ import numpy as np
 
 from .._checks import positive_number
 from ..activations import get_activation
-from .core import Operation, Tensor, constant
-
-
-def _forward_mode(inputs: tuple[Tensor, ...], g: Tensor) -> bool:
-    """Whether forward mode runs through this backward pass (``hvp``): then cotangents need tangents."""
-    return g.tangent is not None or any(x.tangent is not None for x in inputs)
+from .core import Operation, Tensor, _forward_mode, constant
 
 
 def _tangent(x: Tensor) -> np.ndarray:
