@@ -193,6 +193,8 @@ def lighthouse(url: str, browser: str) -> dict:
         value = report["audits"][audit]["numericValue"]
         out[key] = round(value, 3) if key == "cls" else round(value)
     out["lighthouse"] = report["lighthouseVersion"]
+    # Lighthouse's own measure of this machine's CPU speed during the run: tells a slow machine from a heavy page
+    out["benchmark_index"] = round(report["environment"]["benchmarkIndex"])
     return out
 
 
