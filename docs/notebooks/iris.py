@@ -82,14 +82,13 @@ assert dead_standardised.sum() == 0 and list(np.flatnonzero(dead_raw) + 1) == [3
 #
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of 16 and a last batch
 # of the 9 left over. A batch's cost is the mean over its rows, so in that last step each flower weighs 16/9 times as
-# much as in a full batch (each epoch reshuffles, so other flowers make up the last batch; PyTorch can drop it:
-# `drop_last`). The cell below records the batches `bp.train` hands to the backward pass in two epochs of a copy of the
-# network, and measures each flower's weight $c$: the batch gradient by central differences equals $c$ times the sum of
-# the flowers' own gradients (by backpropagation, each of its own cost, no $1/m$). For each batch the backward pass
-# computes $\Delta_2 = \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l =
-# \Delta_l^T A_{l-1}$ and $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and
-# steps each parameter by $-\eta$ times its gradient, $\eta = 0.1$.
-
+# much as in a full batch (each epoch reshuffles, so other flowers make up the last batch). The cell below records the
+# batches `bp.train` hands to the backward pass in two epochs of a copy of the network, and measures each flower's
+# weight $c$: the batch gradient by central differences equals $c$ times the sum of the flowers' own gradients (by
+# backpropagation, each of its own cost, no $1/m$). For each batch the backward pass computes $\Delta_2 =
+# \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
+# $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps each parameter by
+# $-\eta$ times its gradient, $\eta = 0.1$.
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
 batches = []  # (X, Y) of every batch the trainer hands to the backward pass
@@ -136,8 +135,8 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # 0.01 over the last 100 epochs (0.0572 at epoch 100, 0.0482 at 200). Training ends at 0.981 accuracy (103 of 105
 # flowers), the test set at 0.956 (43 of 45). One test flower is worth about 0.022 of accuracy: from epoch 100 on the
 # test curve takes only the values of 43, 44 and 45 right. All 45 were right at epochs 25 and 50, yet accuracy on 45
-# flowers cannot rank epochs. The test cost, a proper scoring rule, fell: 0.1369 at epoch 25, 0.0894 at 50, 0.0657 at
-# 200.
+# flowers cannot rank epochs. The test cost, a proper scoring rule (lowest in expectation at the true probabilities: it
+# rewards calibration, not only the argmax), fell: 0.1369 at epoch 25, 0.0894 at 50, 0.0657 at 200.
 #
 # Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199 steps (at two of the
 # seven logged ones: epochs 100 to 125 and 175 to 200); the training cost falls at all seven logged steps but rises at
@@ -147,7 +146,8 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # some noise; most remains. 1400 full-batch steps (as many updates, same start and rate; no sampling and no 16/9 weight,
 # two changes at once) raise neither cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001
 # of the mini-batch run's. The test cost's lowest value, 0.0619 at epoch 176, is less than 0.004 below its final one:
-# fluctuations on 45 flowers, no clear upturn (a test cost that turned up and stayed up would show overfitting).
+# fluctuations on 45 flowers, too small to rank nearby epochs; no clear upturn (one that stayed up would show
+# overfitting).
 
 # %%
 test_acc = np.array(history.test_accuracy)
@@ -287,10 +287,11 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 # least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two), a mean
 # of 0.45 flower (0.010 of accuracy). The two-sided sign test (ties dropped) gives p = 0.07, the ordinary t-test t =
 # 1.61, p = 0.14; both overstate the evidence, as the training sets overlap and so do the test sets (two share 12.8 of
-# 45 flowers on average). Nadeau and Bengio's corrected resampled t-test (2003) takes the mean's variance as $(1/J +
-# n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J = 11$): t = 0.68, 10 degrees of freedom, two-sided p = 0.51
-# (checked against random draws of Student's t; approximate: the differences take three values). No evidence of a
-# difference, then; and each network was trained once (seed 0): the spread from initialisation is left out.
+# 45 flowers on average). Nadeau and Bengio's corrected resampled t-test ("Inference for the Generalization Error",
+# *Machine Learning*, 2003) takes the mean's variance as $(1/J + n_\text{test}/n_\text{train})\,s^2$, not $s^2/J$ ($J =
+# 11$): t = 0.68, 10 degrees of freedom, two-sided p = 0.51 (approximate: the differences take three values). No
+# evidence of a difference, then; and each network was trained once (seed 0): the spread from initialisation is left
+# out.
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
