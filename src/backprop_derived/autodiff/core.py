@@ -45,7 +45,8 @@ A rule whose VJP can only be written in NumPy wraps its array with ``constant(ar
 cannot run through it, so ``hvp`` through that operation raises ``NotImplementedError`` naming it
 (``backpropagate`` refuses a ``constant`` cotangent without a tangent while tangents are carried).
 To support ``hvp``, set the cotangent's ``tangent`` yourself (``autodiff/sequence.py`` does, for
-``rnn``). A ``vjp`` that returns anything but a Tensor is refused with a ``TypeError`` naming it.
+attention and ``rnn``; ``autodiff/ops.py`` for an activation's slope). A ``vjp`` that returns
+anything but a Tensor is refused with a ``TypeError`` naming it.
 
 Other modules of the package add operations the same way (``autodiff/norm.py``,
 ``autodiff/conv.py``, ``autodiff/sequence.py``) and export a function that applies them, e.g.

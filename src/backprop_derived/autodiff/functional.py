@@ -98,7 +98,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     The inputs carry ``v`` as their tangent through the forward pass, and every cotangent of the
     backward pass carries its own tangent: the directional derivative of the gradient along ``v``,
     which is ``H v``. Most VJP rules are written with engine operations, so the tangent comes with
-    them; the two written in NumPy (attention's and the RNN's) write it by hand. It raises
+    them; three set it by hand: an activation's (a NumPy slope ``sigma'(z)`` whose tangent is
+    ``sigma''(z) z_dot``), attention's and the RNN's (NumPy). At a pre-activation exactly at a ReLU
+    kink it uses ``sigma'(0) = sigma''(0) = 0``: a one-sided value, not an error. It raises
     ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
     defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
     it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
