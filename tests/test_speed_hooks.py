@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -267,6 +268,29 @@ def test_every_plain_table_is_framed_once_and_others_are_left_alone():
         f'<table class="x"></table>{frame}<tr></tr></table></div></div>'
     )
     assert lean.frame_tables(out) == out  # the post-build step runs it again on MkDocs' output
+
+
+def test_name_spans_are_unwrapped_and_no_other_token():
+    code = (
+        '<code><span class="n">net</span><span class="o">.</span><span class="n">W</span> '
+        '<span class="nb">print</span><span class="nf">f</span><span class="n"></span></code>'
+    )
+    out = lean.plain_names(code)
+    assert out == ('<code>net<span class="o">.</span>W <span class="nb">print</span><span class="nf">f</span></code>')
+    assert lean.plain_names(out) == out  # the post-build step runs it again on MkDocs' output
+
+
+def test_material_draws_a_name_span_in_the_code_s_own_colour():
+    """What makes the unwrapping invisible: Material's ``.highlight .n`` colour is the code colour in
+    both schemes, and extra.css does not change it. A Material upgrade that colours names fails here."""
+    import material
+
+    sheets = Path(material.__file__).parent / "templates" / "assets" / "stylesheets"
+    css = "".join(p.read_text(encoding="utf-8") for p in sheets.glob("*.min.css"))
+    assert ".highlight .kc,.highlight .n{color:var(--md-code-hl-name-color)}" in css
+    assert set(re.findall(r"--md-code-hl-name-color:([^;}]*)", css)) == {"var(--md-code-fg-color)"}
+    extra = (DOCS / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert "hl-name-color" not in extra and not re.search(r"\.n\b", extra)
 
 
 def test_compact_png_keeps_alt_text_and_resolution_and_is_smaller():
