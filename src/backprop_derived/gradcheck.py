@@ -112,8 +112,8 @@ def gradient_check(
     """The largest ``relative_error`` between ``grads`` and central differences, over all W and b.
 
     ``grads`` defaults to ``net.gradients(X, Y)``; pass your own list of ``(dC/dW, dC/db)`` pairs to
-    check a gradient computed some other way. Compare the result with ``TOLERANCE`` (1e-7),
-    exported as ``backprop_derived.GRADIENT_CHECK_TOLERANCE``: a correct float64 gradient stays below it,
+    check a gradient computed some other way. Compare the result with
+    ``backprop_derived.GRADIENT_CHECK_TOLERANCE`` (1e-7): a correct float64 gradient stays below it,
     unless a ``+-h`` nudge crosses a ReLU kink, round-off reaches the threshold, or the truncation
     error ``h**2 * C''' / 6`` does (large logits, a saturated output). Before suspecting the
     gradient, vary ``h`` both ways: a truncation error falls as ``h**2`` when ``h`` shrinks,
@@ -130,7 +130,7 @@ def gradient_check(
 
     The round-off: the finite differences' floor ``eps * |C| / h`` gives an array ``g`` of ``n``
     entries a relative error of order ``eps * |C| / h * sqrt(n) / ||g||``, which must stay well
-    below ``TOLERANCE`` (it does not in the first layers of a deep network; see the page
+    below ``GRADIENT_CHECK_TOLERANCE`` (it does not in the first layers of a deep network; see the page
     "Checking gradients").
     """
     if grads is None:
