@@ -82,8 +82,9 @@ assert dead_standardised.sum() == 0 and list(np.flatnonzero(dead_raw) + 1) == [3
 #
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of 16 and a last batch
 # of the 9 left over. A batch's cost is the mean over its rows, so in that last step each flower weighs 16/9 times as
-# much as in a full batch (each epoch reshuffles, so other flowers make up the last batch). The cell below records the
-# batches `bp.train` hands to the backward pass in two epochs of a copy of the network, and measures each flower's
+# much as in a full batch (each epoch reshuffles, so other flowers make up the last batch). `bp.train` draws a
+# permutation each epoch and calls the network's `gradients` on each slice of 16 rows in turn; the cell below replaces
+# that method on a copy of the network by one that records its batch first, over two epochs, and measures each flower's
 # weight $c$: the batch gradient by central differences equals $c$ times the sum of the flowers' own gradients (by
 # backpropagation, each of its own cost, no $1/m$). For each batch the backward pass computes $\Delta_2 =
 # \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
