@@ -429,7 +429,8 @@ def test_no_serious_accessibility_violations(visits, path):
 def test_pages_with_figures_show_them(visits):
     # Each chapter figure twice (light and dark), one of them hidden by the scheme.
     assert visits("forward-pass/").images >= 2
-    assert visits("output-layer/").images >= 6
+    assert visits("output-layer/").images >= 6  # steps II and III: three figures
+    assert visits("output-layer-assembled/").images == 0  # step IV on: formulas and code, no figure
     assert visits("notebooks/iris/").images == 3
 
 

@@ -138,9 +138,9 @@ def test_every_image_has_its_size_in_the_html(site):
 
 # A reader's query and the chapters where its answer is (the first result must be one of them).
 SEARCHES = {
-    "dC/dW": {"output-layer/", "hidden-layer/"},
-    "∂C/∂W": {"output-layer/", "hidden-layer/"},
-    "delta": {"output-layer/", "hidden-layer/"},
+    "dC/dW": {"output-layer/", "output-layer-assembled/", "hidden-layer/"},
+    "∂C/∂W": {"output-layer/", "output-layer-assembled/", "hidden-layer/"},
+    "delta": {"output-layer/", "output-layer-assembled/", "hidden-layer/"},
     # The VJP chapter states the softmax Jacobian in full before doing without it.
     "Jacobian of softmax": {"output-layer/", "training/softmax/", "autodiff/vjp/"},
     "total derivative": {"total-derivative/"},

@@ -387,7 +387,7 @@ _SEARCH_ONLY = re.compile(r'<span class="math-search" hidden>[^<]*</span>')
 # The chapters that derive the network's gradients, and the one that defines the total derivative: a
 # search for one of their subjects (∂C/∂W, dC/dW, delta, total derivative) should land there before
 # the pages that only use it, which are often shorter or carry the term in their title.
-DERIVATION_CHAPTERS = {"output-layer.md", "hidden-layer.md", "total-derivative.md"}
+DERIVATION_CHAPTERS = {"output-layer.md", "output-layer-assembled.md", "hidden-layer.md", "total-derivative.md"}
 SEARCH_BOOST = 3
 
 

@@ -533,7 +533,7 @@ class LogSoftmax(Operation):
 class SoftmaxCrossEntropy(Operation):
     """The fused cross-entropy of logits ``(m, n)`` with targets ``Y``; the value comes from ``costs``.
 
-    Its VJP is ``g (softmax(z) - Y) / m``, the collapse derived on the output-layer page, which
+    Its VJP is ``g (softmax(z) - Y) / m``, the collapse derived at the output layer's step IV, which
     needs every row of ``Y`` to sum to 1 (checked).
     """
 
@@ -571,7 +571,7 @@ def softmax_cross_entropy(logits: Tensor, Y: Any) -> Tensor:
     -------
     Tensor of shape ()
         Computed with log-softmax, finite for any logits. Its backward pass is fused:
-        ``dC/dz = (softmax(z) - Y) / m``, the collapse derived on the output-layer page.
+        ``dC/dz = (softmax(z) - Y) / m``, the collapse derived at the output layer's step IV.
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"logits must be a Tensor; got {type(logits).__name__}")

@@ -115,7 +115,7 @@ def _output_delta_numeric(case: Case) -> tuple[np.ndarray, ...]:
 OUTPUT_DELTA = Exercise(
     name="output_delta",
     statement="The output layer's delta dC/dZ_L for a softmax output and the mean cross-entropy of a batch.",
-    page="output-layer.md#step-4",
+    page="output-layer-assembled.md#step-4",
     params=("z", "Y"),
     outputs=("delta",),
     docstring="""Return Delta_L = dC/dZ_L for a softmax output layer and the cross-entropy, averaged over a batch.
