@@ -99,6 +99,9 @@ def first_table(browser, url: str, html: str) -> dict:
     """Where the first table of ``url`` sits and how it is styled once loaded, with ``html`` served in its place."""
     with serving(browser, url, html) as page:
         page.goto(url, wait_until="networkidle")
+        # Material's script frames a bare table once it has run; on a busy machine that can come after
+        # the network is idle, so wait for the frame itself (a page whose table never gets one fails here).
+        page.wait_for_function(f"() => ({TABLE_STYLE})().frame", timeout=60_000)
         return page.evaluate(TABLE_STYLE)
 
 
