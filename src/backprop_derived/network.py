@@ -1,6 +1,8 @@
 """A fully connected network: the forward pass, the cost, and backpropagation.
 
-The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)):
+The backward pass is the recursion of the chapters, with ``delta_l = dC/dz_l`` (shape (m, n_l)), the
+batch quantity the reference glossary calls Delta_l (row r is the observation's delta_l / m, the
+``1/m`` of the mean cost included) and ``Layer.delta`` stores:
 
 * output layer: ``delta_L = dC/da_L (d a_L / d z_L)``. For the two fused pairings this package
   offers, softmax with cross-entropy (each row of ``y`` a probability distribution: entries in

@@ -100,7 +100,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     which is ``H v``. Most VJP rules are written with engine operations, so the tangent comes with
     them; three set it by hand: an activation's (a NumPy slope ``sigma'(z)`` whose tangent is
     ``sigma''(z) z_dot``), attention's and the RNN's (NumPy). At a pre-activation exactly at a ReLU
-    kink it uses ``sigma'(0) = sigma''(0) = 0``: a one-sided value, not an error. It raises
+    kink it uses ``sigma'(0) = sigma''(0) = 0``, the ``z < 0`` side's values whatever direction ``v``
+    points: the one-sided derivative only along a ``v`` that moves ``z`` negative, and the Dirac term
+    of ``sigma''`` at the kink is dropped; no error is raised. It raises
     ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
     defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
     it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
@@ -108,11 +110,13 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     not a scalar or a vector not shaped like the primals, ``TypeError`` for an ``f`` that returns no
     ``Tensor``.
 
-    One forward and one backward pass, each matrix product gaining one or two tangent products: in
-    a dense network, at most three times a gradient's matrix-product multiply-adds (at
-    least twice when every product has a factor that carries a tangent). Element-wise work, the
-    hand-written NumPy tangents, time and memory (a tangent beside every stored array) are not in
-    that count. The Hessian is never formed. Returns one array per primal.
+    One forward and one backward pass, each matrix product gaining one or two tangent products: for
+    a dense network whose parameters, not its input, carry tangents and whose cost head does no
+    matrix product, at most three times a gradient's matrix-product multiply-adds under this
+    engine's rules (at least twice when every product has a factor that carries a tangent). That is
+    bookkeeping of this engine's operations, not a measurement of cost and not evidence about other
+    engines: element-wise work, the hand-written NumPy tangents, time and memory (a tangent beside
+    every stored array) are not in it. The Hessian is never formed. Returns one array per primal.
     """
     ps, vs = _paired(primals, vector, "vector")
     xs = [Tensor._wrap(p, v) for p, v in zip(ps, vs)]
