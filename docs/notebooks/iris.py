@@ -62,10 +62,10 @@ print("training means after scaling:", np.round(X_train_s.mean(axis=0), 12) + 0.
 # pass at the initial weights need not carry over to trained ones: [CS231n's
 # notes](https://cs231n.github.io/neural-networks-3/#gradcheck) warn that a random initialisation can be a pathological
 # point that masks a wrong gradient, and advise a check "after the loss starts to go down", after "a short burn-in
-# time"; this notebook checks again after 10 epochs (of a copy, below) and after 200. On the standardised inputs
-# `bp.dead_units` finds no hidden neuron that is off for every training flower (each fires for some flower); on the raw
-# inputs neurons 3 and 4 are off for all of them, as they are for all 150 flowers in [the cost
-# chapter](../../cost/#dead-neurons), and their weights would never get a gradient.
+# time"; this notebook checks again after 10 epochs (of a twin, below) and after 200. On the standardised inputs
+# `bp.dead_units` finds no hidden neuron that is off for every training flower; on the raw inputs neurons 3 and 4 are
+# off for all of them, as they are for all 150 flowers in [the cost chapter](../../cost/#dead-neurons), and their
+# weights would never get a gradient.
 
 # %%
 net = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
@@ -135,21 +135,20 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # The cost falls and then flattens: in the log above from 0.1503 at epoch 25 to 0.0852 at epoch 50, then by less than
 # 0.01 over the last 100 epochs (0.0572 at epoch 100, 0.0482 at 200). Training ends at 0.981 accuracy (103 of 105
 # flowers), the test set at 0.956 (43 of 45). One test flower is worth about 0.022 of accuracy: from epoch 100 on the
-# test curve takes only the values of 43, 44 and 45 right. All 45 were right at epochs 25 and 50; that does not make
-# them better epochs. The test cost, a proper scoring rule (lowest in expectation at the true probabilities: it rewards
-# calibration, not only the argmax), fell: 0.1369 at epoch 25, 0.0894 at 50, 0.0657 at 200.
+# test curve takes only the values of 43, 44 and 45 right. All 45 were right at epochs 25 and 50, not a sign of better
+# epochs. The test cost, a proper scoring rule (lowest in expectation at the true probabilities: it rewards calibration,
+# not only the argmax), fell: 0.1369 at epoch 25, 0.0894 at 50, 0.0657 at 200.
 #
 # Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199 steps (at two of the
 # seven logged ones: epochs 100 to 125 and 175 to 200); the training cost falls at all seven logged steps but rises at
 # 34 of the 199. Mini-batch SGD steps on one batch's gradient at a time; two controls are consistent with that noise as
 # the cause. Over shuffle seeds 0 to 9, the same batches with only the last one's gradient scaled by 9/16 (each flower
-# weighs 1/16; one change) raise the test cost at 55 to 68 steps (median 59), at each seed fewer than unscaled (61 to
-# 80, median 73): the 16/9 weight causes about a fifth of the rises; most remain. 1400 full-batch steps (as many
-# updates, same start and rate; no sampling and no 16/9 weight, two changes at once) raise neither cost at any step and
-# end at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch run's. The test cost's lowest value,
-# 0.0619 at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, too small to rank nearby
-# epochs; no clear upturn (one that stayed up would show
-# overfitting).
+# weighs 1/16) raise the test cost at 55 to 68 steps (median 59), at each seed fewer than unscaled (61 to 80, median
+# 73): consistent with the 16/9 weight contributing about a fifth of the rises (which also shortens that step); most
+# remain. 1400 full-batch steps (as many updates, same start and rate; no sampling and no 16/9 weight) raise neither
+# cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch run's. The test
+# cost's lowest value, 0.0619 at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, too
+# small to rank nearby epochs; no clear upturn (one that stayed up would show overfitting).
 
 # %%
 test_acc = np.array(history.test_accuracy)
@@ -198,13 +197,13 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # %% [markdown]
 # ## What the diagnostics show during training
 #
-# `bp.gradient_norms` measures the norm of each layer's weight gradient on the whole training set. A fresh copy of the
-# network, trained one epoch at a time with the same rate and batch size but reshuffled with its own seed each epoch, is
-# measured before epochs 1, 10, 50 and 200. Both norms shrink as the cost flattens, each by more than a factor of 10.
+# `bp.gradient_norms` measures the norm of each layer's weight gradient on the whole training set. A twin of the
+# network (same initial weights), trained one epoch at a time with the same rate and batch size but its own shuffles, is
+# measured before epochs 1, 10, 50 and 200. Both norms shrink as the cost flattens, each over tenfold.
 # Their ratio (last column) moves from 0.36 at the initial weights (seed 0; 0.26 to 1.94 at seeds 0 to 9, set by the
 # [initialisation](../../training/initialisation/)) through 0.70 to near 1 (0.98 before epoch 50, 1.11 before 200): in
 # this run neither layer's gradient vanishes relative to the other's. After 10 epochs, the cost down from 0.90 after the
-# first to 0.30, the block checks this copy's gradients again. The copy ends near the network above, not equal to it:
+# first to 0.30, the block checks this twin's gradients again. The twin ends near the network above, not equal to it:
 # the layers' weights 0.8 % and 0.3 % apart, relative to their size, and the same species predicted for every test
 # flower.
 
@@ -289,10 +288,10 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 #
 # Two flowers of 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), the four features score at
 # least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two), a mean
-# of 0.45 flower (0.010 of accuracy). The two-sided sign test (ties dropped) gives p = 0.07, and that overstates the
-# evidence: it treats the splits as independent, but the training sets overlap, and so do the test sets (two share 12.8
-# of 45 flowers on average). No evidence of a difference, then; and each network was trained once (seed 0): the spread
-# from initialisation is left out.
+# of 0.45 flower (0.010 of accuracy). Weak, inconclusive evidence that the four features do slightly better: the
+# two-sided sign test (ties dropped) gives p = 0.07 but assumes independent splits, and these are not (the training
+# sets overlap, and so do the test sets: two share 12.8 of 45 flowers on average), so it settles nothing; and each
+# network was trained once (seed 0): the spread from initialisation is left out.
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
