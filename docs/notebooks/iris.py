@@ -344,6 +344,7 @@ for s in range(10):
         model = bp.Network([A.shape[1], 5, 3], seed=s)
         _ = bp.train(model, A, Y_train, epochs=200, learning_rate=0.1, batch_size=16, seed=0)
         by_seed.append(int(np.sum(model.predict(B) == y_test)))
+
 assert by_seed[::2] == [43] * 10 and sorted(by_seed[1::2]) == [44] + [45] * 9  # petals ahead at every seed
 
 # %% [markdown]
