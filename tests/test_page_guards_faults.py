@@ -386,8 +386,8 @@ EDITS = {
     "two prose decimals swapped": (
         "training/initialisation.md",
         _replace(
-            "shrink by 0.23 a layer, though three single steps exceed $1/4$ (up to 0.31;",
-            "shrink by 0.31 a layer, though three single steps exceed $1/4$ (up to 0.23;",
+            "shrink by 0.23 a layer, though three single steps exceed $1/4$ (up to 0.31)",
+            "shrink by 0.31 a layer, though three single steps exceed $1/4$ (up to 0.23)",
         ),
     ),
 }
