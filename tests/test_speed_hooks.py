@@ -276,7 +276,7 @@ def test_name_spans_are_unwrapped_and_no_other_token():
         '<span class="nb">print</span><span class="nf">f</span><span class="n"></span></code>'
     )
     out = lean.plain_names(code)
-    assert out == ('<code>net<span class="o">.</span>W <span class="nb">print</span><span class="nf">f</span></code>')
+    assert out == '<code>net<span class="o">.</span>W <span class="nb">print</span><span class="nf">f</span></code>'
     assert lean.plain_names(out) == out  # the post-build step runs it again on MkDocs' output
 
 
@@ -406,8 +406,8 @@ def test_the_site_page_states_which_pages_miss_which_budget_and_whether_the_run_
     assert page.site_verdict(calm).endswith(all_met)
     # The committed run: fair by the median, and its verdict counts the misses its rows hold (whether
     # a page meets a budget is a measurement, recorded in the JSON and stated on the page, not a test).
-    committed = page.site_values(page.load_site())["verdict"]
-    rows = json.loads((ROOT / "benchmarks" / "results" / "site_speed.json").read_text(encoding="utf-8"))["pages"]
+    results = page.load_site()
+    committed, rows = page.site_values(results)["verdict"], results["pages"]
     slow = sum(r["performance"] < 90 for r in rows)
     blocking = sum(r["tbt_ms"] > 300 for r in rows)
     assert "unfair" not in committed
