@@ -571,7 +571,8 @@ def softmax_cross_entropy(logits: Tensor, Y: Any) -> Tensor:
     -------
     Tensor of shape ()
         Computed with log-softmax, finite for any logits. Its backward pass is fused:
-        ``dC/dz = (softmax(z) - Y) / m``, the collapse derived at the output layer's step IV.
+        ``dC/dz = (softmax(z) - Y) / m`` when C is the root (times the incoming cotangent
+        otherwise), the collapse derived at the output layer's step IV.
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"logits must be a Tensor; got {type(logits).__name__}")
