@@ -101,8 +101,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     them; three set it by hand: an activation's (a NumPy slope ``sigma'(z)`` whose tangent is
     ``sigma''(z) z_dot``), attention's and the RNN's (NumPy). At a pre-activation exactly at a ReLU
     kink it uses ``sigma'(0) = sigma''(0) = 0``, the ``z < 0`` side's values whatever direction ``v``
-    points: the one-sided derivative only along a ``v`` that moves ``z`` negative, and the Dirac term
-    of ``sigma''`` at the kink is dropped; no error is raised. It raises
+    points, and drops the Dirac term of ``sigma''``: right along a ``v`` that moves ``z`` negative,
+    wrong by the jump along one that moves it positive (``relu(a) * b`` at ``a = 0``: the ``b`` part
+    is 0, not ``v_a``), with no warning. It raises
     ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
     defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
     it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
