@@ -190,6 +190,12 @@ def test_the_build_links_each_equation_to_its_check_and_back() -> None:
     assert re.search(r"<code>.*# Checks equation \(P1\)\.", html, re.S)
 
 
+def test_two_checks_of_one_equation_are_linked_under_two_names() -> None:
+    block = GOOD[GOOD.index("'''python") :]
+    html = render(GOOD + "\n" + block)  # the same check once more, further below
+    assert '<a href="#check-P1">the block below</a> and <a href="#check-P1-2">the second block below</a>' in html
+
+
 def test_links_inside_a_collapsible_box_are_paragraphs_not_html_in_a_paragraph() -> None:
     markdown = pytest.importorskip("markdown")
     boxed = textwrap.indent(textwrap.dedent(GOOD.split("\n", 2)[2]).replace("'''", FENCE), "    ")

@@ -28,7 +28,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from .page_checks import CHECK_LINE, TAG, Page, check_problems, oracle_kinds, parse_page
+from .page_checks import CHECK_LINE, TAG, Block, Page, check_problems, oracle_kinds, parse_page
 
 __all__ = ["EquationCheckError", "EquationLinksExtension", "makeExtension"]
 
@@ -83,6 +83,19 @@ def _block(indent: str, inner: str, css_class: str, tag: str = "p") -> list[str]
     return [f"{indent}{inner}", f"{indent}{{: .{css_class} }}"]
 
 
+_ORDINALS = ("", "second ", "third ", "fourth ", "fifth ", "sixth ", "seventh ", "eighth ", "ninth ", "tenth ")
+
+
+def _where(block: Block, checks: list[Block], start: int) -> str:
+    """'the block below', 'the second block below', ...: counted from the equation outward, so two
+    links to two blocks never read the same."""
+    side = [b for b in checks if (b.start < start) == (block.start < start)]
+    side.sort(key=lambda b: abs(b.start - start))
+    k = side.index(block)
+    ordinal = _ORDINALS[k] if k < len(_ORDINALS) else f"{k + 1}th "
+    return f"the {ordinal}block {'above' if block.start < start else 'below'}"
+
+
 def _linked_lines(page: Page) -> list[str]:
     insert_before: dict[int, list[str]] = {}  # 0-based line index -> lines to put before it
     insert_after: dict[int, list[str]] = {}
@@ -96,7 +109,7 @@ def _linked_lines(page: Page) -> list[str]:
             for block in checks:
                 kinds |= oracle_kinds(block.code)
             where = [
-                f'<a href="#{anchor("check", eq_id, n)}">the block {"above" if b.start < eq.start else "below"}</a>'
+                f'<a href="#{anchor("check", eq_id, n)}">{_where(b, checks, eq.start)}</a>'
                 for n, b in enumerate(checks, start=1)
             ]
             links.append(f"Equation ({html.escape(eq_id)}) is checked in " + " and ".join(where))
