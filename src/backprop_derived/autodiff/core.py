@@ -59,7 +59,7 @@ import contextlib
 import weakref
 from collections.abc import Collection, Iterator
 from numbers import Real
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, NoReturn, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -583,13 +583,14 @@ class Operation:
         """Whether input ``i`` carries a tangent (its ``jvp`` argument is zeros otherwise): lets a JVP skip work."""
         return self.inputs[i].tangent is not None
 
-    def no_second_derivative(self, what: str) -> None:
-        """Raise if forward mode runs through this VJP (``hvp``): ``what``, an activation, has no second derivative."""
-        if any(t.tangent is not None for t in self.inputs):
-            raise NotImplementedError(
-                f"hvp through {what}: its VJP is computed in NumPy only, so forward mode cannot run through it; "
-                "give it a second derivative"
-            )
+    def no_second_derivative(self, what: str) -> NoReturn:
+        """Refuse forward mode through this VJP (``hvp``): an input moves, so its slope ``sigma'(z)`` moves
+        with ``sigma''(z) z_dot``, and ``what``, an activation, has no second derivative. (When only the
+        cotangent moves, the slope stands still and no second derivative is needed: callers ask first.)"""
+        raise NotImplementedError(
+            f"hvp through {what}: its VJP is computed in NumPy only, so forward mode cannot run through it; "
+            "give it a second derivative"
+        )
 
 
 def _forward_mode(inputs: tuple[Tensor, ...], g: Tensor) -> bool:

@@ -261,12 +261,14 @@ class RNN(Operation):
         G, tG, H = g.data, _tangent(g), self.output_data
         tZ, tH = self._forward_tangents(tX, th0, tW_x, tW_h, tb)
         slope = self.activation.derivative(self.Z, H)
-        try:
-            t_slope = self.activation.second_derivative(self.Z, H) * tZ  # sigma'(z_t) moves with z_t
-        except NotImplementedError:
-            self.no_second_derivative(
-                f"rnn with the activation {self.activation.name!r}, which has no second_derivative"
-            )
+        t_slope = np.zeros_like(slope)  # with no input moving, z_t stands still (only g moves)
+        if any(x.tangent is not None for x in self.inputs):
+            try:
+                t_slope = self.activation.second_derivative(self.Z, H) * tZ  # sigma'(z_t) moves with z_t
+            except NotImplementedError:
+                self.no_second_derivative(
+                    f"rnn with the activation {self.activation.name!r}, which has no second_derivative"
+                )
         out = [np.zeros_like(X), np.zeros_like(h0), np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)]
         from_next, t_from_next = np.zeros_like(h0), np.zeros_like(h0)
         for t in reversed(range(X.shape[1])):
