@@ -72,6 +72,7 @@ def test_inline_math_and_the_punctuation_beside_it_are_one_unbreakable_span():
     box = '<span class="katex-base">{}</span>'
     two = f'<span class="arithmatex"><span class="katex">{box.format("a")}{box.format("b")}</span></span>'
     assert math.glue_punctuation(f"({two}).") == f'<span class="math-glue math-glue-long">({two}).</span>'
+    assert math.glue_punctuation(math.glue_punctuation(page)) == math.glue_punctuation(page)  # post-build runs it again
     typeset = math.render_page('<p>(<span class="arithmatex">\\(x\\)</span>).</p>', "x.md")
     assert typeset.startswith('<p><span class="math-glue">(<span class="arithmatex"><span class="katex">')
     assert typeset.endswith("</span>).</span></p>")

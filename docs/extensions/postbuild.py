@@ -3,10 +3,9 @@
     python docs/extensions/postbuild.py SITE
 
 On every HTML page of SITE: the formulas' search text (``build_math.typeset_content``) is taken out
-again, the KaTeX fonts the page's math uses are preloaded, every table is written into Material's
-scroll frame (``lean_pages.frame_tables``), Pygments' colourless name spans are unwrapped
-(``lean_pages.plain_names``), and every content image gets its width and height and lazy loading
-(``lean_pages.size_images``); then each KaTeX font of the site is cut down to the characters its
+again, the KaTeX fonts the page's math uses are preloaded, and ``lean_pages.lean_html`` unwraps
+Pygments' colourless name spans, writes every table into Material's scroll frame and gives every
+content image its width and height and lazy loading; then each KaTeX font of the site is cut down to the characters its
 formulas show (``build_math.subset_fonts``). MkDocs does the same through its hooks
 (``on_post_page``, ``on_post_build``), calling the same functions; on its output this step changes
 nothing but the fonts, cut again to the same characters. Zensical runs no hooks: CI runs this step
@@ -45,9 +44,8 @@ def postbuild(site: Path) -> dict[str, int]:
     try:
         for page in sorted(site.rglob("*.html")):
             before = page.read_text(encoding="utf-8")
-            after = lean.frame_tables(lean.plain_names(before))
-            after = math.preload_fonts(math.glue_punctuation(math.without_search_text(after)))
-            after = lean.size_images(after, page_url(page, site), site)
+            after = math.preload_fonts(math.glue_punctuation(math.without_search_text(before)))
+            after = lean.lean_html(after, page_url(page, site), site)
             if after != before:
                 page.write_text(after, encoding="utf-8")
                 changed += 1

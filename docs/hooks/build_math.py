@@ -189,6 +189,7 @@ _INLINE_MATH = '<span class="arithmatex">'
 _BOX = 'class="katex-base"'  # one of the boxes of KaTeX's inline HTML (the vendored build's class name)
 _SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
 _PUNCTUATION_AFTER = re.compile(r"[,.;:)]+|'s\b|’s\b")
+_GLUED = re.compile(r'<span class="math-glue(?: math-glue-long)?">\(?$')  # a formula already glued
 
 
 def glue_punctuation(output: str) -> str:
@@ -199,6 +200,7 @@ def glue_punctuation(output: str) -> str:
     end a line after its opening parenthesis. The span (``white-space: nowrap`` in extra.css) keeps
     them on one line. A formula of several boxes (KaTeX breaks a long one between them) keeps those
     breaks: it is marked ``math-glue-long``, and only its opening parenthesis is sure to stay with it.
+    A formula already glued is left as it is, so the post-build step can run this again.
     """
     parts, done = [], 0
     start = output.find(_INLINE_MATH)
@@ -211,7 +213,7 @@ def glue_punctuation(output: str) -> str:
                 break
         before = "(" if start > done and output[start - 1] == "(" else ""
         after = _PUNCTUATION_AFTER.match(output, end)
-        if before or after:
+        if (before or after) and not _GLUED.search(output, max(done, start - 60), start):
             tail = after[0] if after else ""
             # a formula of several boxes may still break between them (extra.css: math-glue-long)
             long = " math-glue-long" if output.count(_BOX, start, end) > 1 else ""

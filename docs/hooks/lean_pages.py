@@ -349,7 +349,13 @@ def on_post_page(output, page, config):
     if fnmatch.fnmatch(page.file.src_uri, NOTEBOOKS):
         folder = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri)
         output = lean_notebook(output, page.file.src_uri, folder)
-    return size_images(frame_tables(plain_names(output)), page.url)
+    return lean_html(output, page.url)
+
+
+def lean_html(output: str, page_url: str, site: Path | None = None) -> str:
+    """The lean-HTML steps of one page, in their one order: name spans unwrapped, tables framed,
+    images sized. MkDocs' hook and the post-build step both call this; a second run changes nothing."""
+    return size_images(frame_tables(plain_names(output)), page_url, site)
 
 
 # --- code -------------------------------------------------------------------------------------
