@@ -134,32 +134,31 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 #
 # The cost falls and then flattens: in the log above from 0.1503 at epoch 25 to 0.0852 at epoch 50, then by less than
 # 0.01 over the last 100 epochs (0.0572 at epoch 100, 0.0482 at 200). Training ends at 0.981 accuracy (103 of 105
-# flowers), the test set at 0.956 (43 of 45). One test flower is worth about 0.022 of accuracy: from epoch 100 on the
-# test curve takes only the values of 43, 44 and 45 right. The test cost (a proper scoring rule: it rewards
-# calibration, not only the argmax) fell: 0.1369 at epoch 25, 0.0894 at 50, 0.0657 at 200.
+# flowers). The test set is all right from epoch 20 to past 50, then ends at 0.956 (43 of 45; 45 last at epoch 193)
+# while the test cost (a proper score: it rewards calibration, not only the argmax) keeps falling: 0.1369 at epoch 25,
+# 0.0894 at 50, 0.0657 at 200. The two disagree: the cost scores every probability, the accuracy two flipped argmaxes.
 #
-# Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199 steps (at two of the
-# seven logged ones: epochs 100 to 125 and 175 to 200); the training cost falls at all seven logged steps but rises at
-# 34 of the 199. Mini-batch SGD steps on one batch's gradient at a time; two controls are consistent with that noise as
-# the cause. Over shuffle seeds 0 to 9, the same batches with only the last one's gradient scaled by 9/16 (each flower
-# weighs 1/16) raise the test cost at 55 to 68 steps (median 59), at each seed fewer than unscaled (61 to 80, median
-# 73): consistent with the 16/9 weight (or the longer step it makes: the control changes both) causing up to a fifth
-# of the rises; most remain. 1400 full-batch steps (as many updates, same start and rate; no sampling and no 16/9
-# weight) raise neither cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of the
-# mini-batch run's. The test cost's lowest value, 0.0619 at epoch 176, is less than 0.004 below its final one:
-# fluctuations on 45 flowers, too small to rank nearby epochs; no lasting upturn, the sign of overfitting.
+# Neither cost falls smoothly. From one epoch to the next the test cost rises at 75 of the 199 steps; the training cost
+# falls at all seven logged steps but rises at 34 of the 199. Mini-batch SGD steps on one batch's gradient at a time;
+# two controls are consistent with that noise as the cause. Over shuffle seeds 0 to 9, the same batches with only the
+# last one's gradient scaled by 9/16 (each flower weighs 1/16) raise the test cost at 55 to 68 steps (median 59), at
+# each seed fewer than unscaled (61 to 80, median 73): consistent with the 16/9 weight (or the longer step it makes:
+# the control changes both) causing 7 % to 27 % of a seed's rises (median 17 %); most remain. 1400 full-batch steps
+# (as many updates, same start and rate; no sampling and no 16/9 weight) raise neither cost at any step and end at a
+# training cost of 0.0480 and a test cost within 0.0001 of the mini-batch run's. The test cost's lowest value, 0.0619
+# at epoch 176, is less than 0.004 below its final one: fluctuations on 45 flowers, too small to rank nearby epochs; no
+# lasting upturn of the test cost, the sign of overfitting.
 
 # %%
 test_acc = np.array(history.test_accuracy)
 loss = np.round(history.loss, 4)  # epoch e is index e - 1
 assert (loss[24], loss[49], loss[99], loss[199]) == (0.1503, 0.0852, 0.0572, 0.0482)
 assert history.loss[99] - history.loss[199] < 0.01 < history.loss[24] - history.loss[49]  # flattens
-late = np.rint(test_acc[99:] * 45).astype(int)  # flowers right, epochs 100 to 200
-assert np.allclose(late / 45, test_acc[99:], rtol=0, atol=1e-12) and sorted(set(late)) == [43, 44, 45]
-assert round(test_acc[-1], 3) == 0.956  # 43 at 200
+right = np.rint(test_acc * 45).astype(int)  # test flowers right; epoch e is index e - 1
+assert np.allclose(right / 45, test_acc, rtol=0, atol=1e-12) and right[[24, 49, 199]].tolist() == [45, 45, 43]
+assert np.flatnonzero(right == 45)[[0, -1]].tolist() == [19, 192] and round(test_acc[-1], 3) == 0.956  # epochs 20, 193
 test_loss = np.round(history.test_loss, 4)
 assert tuple(test_loss[[24, 49, 199, 99, 124, 174]]) == (0.1369, 0.0894, 0.0657, 0.0734, 0.0763, 0.0626)  # see text
-assert int(np.sum(np.diff(history.test_loss[24::25]) > 0)) == 2  # of the seven logged steps (epochs 25-200), two rise
 assert np.all(np.diff(history.loss[24::25]) < 0) and int(np.sum(np.diff(history.loss) > 0)) == 34  # 7 logged; 34/199
 full = bp.train(
     bp.Network([4, 5, 3], seed=0), X_train_s, Y_train, epochs=1400, learning_rate=0.1, batch_size=105, test=test
@@ -179,7 +178,8 @@ def rises_of(seed, weighted):  # of the 199 steps of a 200-epoch run, how many r
 rises = {w: [rises_of(s, w) for s in range(10)] for w in (False, True)}  # shuffle seeds 0 to 9
 assert all(r16 > r_w for r16, r_w in zip(rises[False], rises[True]))  # scaled last batch: fewer rises at every seed
 assert [(min(r), max(r), np.median(r)) for r in rises.values()] == [(61, 80, 73), (55, 68, 59)]
-assert round(1 - np.median(rises[True]) / np.median(rises[False]), 1) == 0.2  # a fifth of the rises
+cut = [1 - r_w / r16 for r16, r_w in zip(rises[False], rises[True])]  # each seed's share of its rises removed
+assert [round(100 * f(cut)) for f in (min, max, np.median)] == [7, 27, 17]  # 7 % to 27 %, median 17 %
 print(f"full batch, 1400 steps: test cost {full.test_loss[-1]:.4f}; mini-batch: {history.test_loss[-1]:.4f}")
 assert abs(full.test_loss[-1] - history.test_loss[-1]) < 1e-4 and round(full.test_loss[-1], 4) == 0.0657
 lowest = int(np.argmin(history.test_loss))
