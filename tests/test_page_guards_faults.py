@@ -329,9 +329,15 @@ def test_the_exempt_kinds_of_number_pass() -> None:
     exempt = (
         "Equation (5) of the 4-5-3 network and 784-256-10, a 4 × 5 matrix, layer 2, flower 100, step 4, "
         "chapter 3, flowers 0, 15, 30, ..., 135, epochs 100 to 200, "
-        "He et al. 2015, NumPy 2.4, the 3rd row, `rtol=1e-6`, $x^{12}$ and [a link](page.md#s-12)."
+        "He et al. 2015, NumPy 2.4, the 3rd row, `rtol=1e-6`, $x^{12}$ and [a link](page.md#s-12), "
+        "seeds 1 to 10, arXiv:1802.01528."
     )
     assert problems(GOOD.replace("The derivative at 3 is 6.0.", exempt)) == []
+
+
+def test_four_decimals_are_not_read_as_a_year() -> None:
+    found = problems(GOOD.replace("The derivative at 3 is 6.0.", "The cost falls to 0.1503."))
+    assert any("the number 0.1503 in the text" in p for p in found), found
 
 
 # --- the careless edits of issue 24, made to the real pages -------------------------------------

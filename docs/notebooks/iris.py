@@ -72,7 +72,7 @@ check = bp.gradient_check(net, X_train_s, Y_train)
 print(f"largest relative error of the backpropagated gradients: {check:.1e}")
 assert bp.GRADIENT_CHECK_TOLERANCE == 1e-7 and check < bp.GRADIENT_CHECK_TOLERANCE
 dead_standardised = bp.dead_units(net, X_train_s)[0]
-dead_raw, dead_all = bp.dead_units(net, X_train)[0], bp.dead_units(net, X)[0]   # 105 training flowers; all 150
+dead_raw, dead_all = bp.dead_units(net, X_train)[0], bp.dead_units(net, X)[0]  # 105 training flowers; all 150
 print(f"dead hidden units: {dead_standardised.sum()} on standardised inputs, {dead_raw.sum()} on raw inputs")
 assert dead_standardised.sum() == 0 and list(np.flatnonzero(dead_raw) + 1) == [3, 4]  # neurons 3, 4
 assert list(np.flatnonzero(dead_all) + 1) == [3, 4]  # and over all 150 flowers, as on the cost chapter

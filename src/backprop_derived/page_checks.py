@@ -737,11 +737,12 @@ _IGNORED_SPANS = [
     re.compile(r"\((?:\d+|[A-Z]+\d+)\)"),  # equation numbers: (5), (BN1)
     re.compile(
         r"(?i)\b(?:equations?|eq\.|steps?|layers?|neurons?|flowers?|rows?|columns?|class|classes|chapters?|"
-        r"sections?|§|tables?|figures?|questions?|exercises?|lines?|pages?|version|epochs?|seed|"
+        r"sections?|§|tables?|figures?|questions?|exercises?|lines?|pages?|version|epochs?|seeds?|"
         r"index|entry|entries|slide|lecture|part|items?|ch\.)\s+\d+(?!\.\d)"
         r"(?:(?:\s*[–-]\s*|,\s*(?:\.\.\.|…),?\s*|,\s*|\s+and\s+|\s+to\s+)\d+(?!\.\d))*"
     ),
-    re.compile(r"\b(?:1[5-9]|20)\d\d\b[a-z]?"),  # years: 1986, 2015, 2018a
+    re.compile(r"(?<![\d.,])\b(?:1[5-9]|20)\d\d\b(?![.,]\d)[a-z]?"),  # years: 1986, 2018a; not 0.1503
+    re.compile(r"(?i)\barxiv:\d{4}\.\d{4,5}(?:v\d+)?"),  # arXiv identifiers: arXiv:1802.01528
     re.compile(r"\b\d+(?:st|nd|rd|th)\b"),  # ordinals
     re.compile(r"(?i)\b(?:numpy|python|pytorch|torch|mkdocs|katex|pytest|jax)\s+\d+(?:\.\d+)*"),  # versions
 ]
@@ -751,7 +752,7 @@ EXEMPT_NUMBERS = (
     "single digits 0-9 (counts, indices, small constants of the text)",
     "equation numbers like (5) and names like 'layer 2', 'flower 100', 'step 4', 'question 1', 'chapter 3'",
     "the network's sizes written with hyphens (4-5-3, 784-256-10) and shapes written 4 × 5",
-    "years (1986, 2015) and versions (NumPy 2.4), ordinals (3rd)",
+    "years (1986, 2015) and versions (NumPy 2.4), ordinals (3rd), arXiv identifiers (arXiv:1802.01528)",
     "numbers in headings, code spans, math, links, HTML and tables' header rows",
 )
 
