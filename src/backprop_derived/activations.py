@@ -192,6 +192,7 @@ class Softmax(Activation):
         )
 
     def second_derivative(self, z: object, a: object | None = None) -> np.ndarray:
+        """Raises ``TypeError``, as ``derivative`` does (not ``NotImplementedError``): softmax is not element-wise."""
         return self.derivative(z, a)
 
     def jacobian(self, z: object, a: object | None = None) -> np.ndarray:

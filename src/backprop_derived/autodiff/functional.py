@@ -102,8 +102,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     ``sigma''(z) z_dot``), attention's and the RNN's (NumPy). At a pre-activation exactly at a ReLU
     kink it uses ``sigma'(0) = sigma''(0) = 0``, the ``z < 0`` side's values whatever direction ``v``
     points, and drops the Dirac term of ``sigma''``: right along a ``v`` that moves ``z`` negative,
-    wrong by the jump along one that moves it positive (``relu(a) * b`` at ``a = 0``: the ``b`` part
-    is 0, not ``v_a``), with no warning. It raises
+    wrong along one that moves it positive (``relu(a) * b`` at ``a = 0``, ``v_a > 0``: the ``b`` part
+    is 0, not ``v_a``, and the ``a`` part has no derivative, ``df/da`` jumping from 0 to ``b``), with
+    no warning. It raises
     ``NotImplementedError`` naming the operation where a VJP gives no tangent: an activation that
     defines no ``second_derivative``, applied alone or inside ``rnn`` (the built-in ones all define
     it), or an operation of your own whose VJP returns ``constant(...)`` without one (never zeros in
