@@ -184,7 +184,10 @@ class Pow(Operation):
 
 
 class MatMul(Operation):
-    """``(m, k) @ (k, n) -> (m, n)``: the VJPs are ``g B^T`` (equation (5)) and ``A^T g`` (the weight gradient)."""
+    """``(m, k) @ (k, n) -> (m, n)``: the VJPs are ``g B^T`` (equation (5)) and ``A^T g``.
+
+    ``A^T g`` is the cotangent of ``B``; for ``B = W^T`` it is the weight gradient transposed.
+    """
 
     name = "@"
 
