@@ -148,7 +148,10 @@ MATH_CONTRAST_PAGES = ("notation/",)
 AXE_RUN = r"""async ({skip, mathContrast}) => {
   // Material's header fades its title in and out as the page loads and scrolls: let that end.
   await new Promise(r => setTimeout(r, 300));
-  await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
+  // (only animations that end: one that repeats forever, like Material's pulse, would never settle)
+  await Promise.all(document.getAnimations()
+    .filter(a => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime))
+    .map(a => a.finished.catch(() => null)));
   if (!mathContrast) {  // the matcher of the vendored axe-core's rule, told to pass over formula spans
     const rule = axe._audit.rules.find(r => r.id === 'color-contrast');
     const matches = rule.matches;

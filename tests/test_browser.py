@@ -323,6 +323,11 @@ async def visit(browser, url: str, scheme: str = "light", axe: bool = False, fit
 # Pages visited at once. Each page's work runs on its own renderer's main thread, so on two cores two
 # or three at a time take about half the time of one after the other.
 VISITORS = 3
+# A visit takes seconds (under a minute on a loaded machine). One that has not ended after this long
+# is a renderer that stopped answering (seen once in CI: a page's probe never returned, the whole
+# session hung until its timeout); it is abandoned and made once more in a fresh context, and a page
+# whose second visit hangs too fails, named.
+VISIT_TIMEOUT = 240
 
 
 def visit_all(jobs: dict[str, dict]) -> dict[str, Visit]:
@@ -339,7 +344,12 @@ def visit_all(jobs: dict[str, dict]) -> dict[str, Visit]:
 
             async def one(url: str, options: dict) -> tuple[str, Visit]:
                 async with gate:
-                    return url, await visit(b, url, **options)
+                    for _ in range(2):
+                        try:
+                            return url, await asyncio.wait_for(visit(b, url, **options), VISIT_TIMEOUT)
+                        except TimeoutError:
+                            continue
+                    raise TimeoutError(f"{url}: two visits did not end within {VISIT_TIMEOUT} s each")
 
             try:
                 return dict(await asyncio.gather(*(one(url, options) for url, options in jobs.items())))
