@@ -141,7 +141,7 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # accuracy only the argmax.
 #
 # Neither cost falls smoothly: from one epoch to the next the test cost rises at 75 of the 199 steps, the training cost
-# (lower at all seven logged steps) at 34. Mini-batch SGD steps on one batch's gradient at a time; two controls are
+# (falling at every logged step) at 34. Mini-batch SGD steps on one batch's gradient at a time; two controls are
 # consistent with that noise as the cause. Over shuffle seeds 0 to 9, the same batches with only the last one's gradient
 # scaled by 9/16 (each flower weighs 1/16) raise the test cost at 55 to 68 steps (median 59), at each seed fewer than
 # unscaled (61 to 80, median 73): consistent with the 16/9 weight (or the longer step it makes: the control changes
