@@ -5,8 +5,8 @@
 On every HTML page of SITE: the formulas' search text (``build_math.typeset_content``) is taken out
 again, the KaTeX fonts the page's math uses are preloaded, and ``lean_pages.lean_html`` unwraps
 Pygments' colourless name spans, writes every table into Material's scroll frame and gives every
-content image its width and height and lazy loading; then each KaTeX font of the site is cut down to the characters its
-formulas show (``build_math.subset_fonts``). MkDocs does the same through its hooks
+content image its width and height and lazy loading; then each KaTeX font of the site is cut down
+to the characters its formulas show (``build_math.subset_fonts``). MkDocs does the same through its hooks
 (``on_post_page``, ``on_post_build``), calling the same functions; on its output this step changes
 nothing but the fonts, cut again to the same characters. Zensical runs no hooks: CI runs this step
 after ``zensical build``. Notebook pages (mkdocs-jupyter) are MkDocs' alone.

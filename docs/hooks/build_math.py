@@ -190,6 +190,7 @@ _BOX = 'class="katex-base"'  # one of the boxes of KaTeX's inline HTML (the vend
 _SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
 _PUNCTUATION_AFTER = re.compile(r"[,.;:)]+|'s\b|’s\b")
 _GLUED = re.compile(r'<span class="math-glue(?: math-glue-long)?">\(?$')  # a formula already glued
+_GLUED_REACH = len('<span class="math-glue math-glue-long">(')  # how far back _GLUED can start
 
 
 def glue_punctuation(output: str) -> str:
@@ -213,7 +214,7 @@ def glue_punctuation(output: str) -> str:
                 break
         before = "(" if start > done and output[start - 1] == "(" else ""
         after = _PUNCTUATION_AFTER.match(output, end)
-        if (before or after) and not _GLUED.search(output, max(done, start - 60), start):
+        if (before or after) and not _GLUED.search(output, max(done, start - _GLUED_REACH), start):
             tail = after[0] if after else ""
             # a formula of several boxes may still break between them (extra.css: math-glue-long)
             long = " math-glue-long" if output.count(_BOX, start, end) > 1 else ""
