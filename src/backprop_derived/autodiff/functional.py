@@ -113,9 +113,10 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
     ``Tensor``.
 
     One forward and one backward pass, each matrix product gaining one or two tangent products: for
-    a dense network whose parameters, not its input, carry tangents and whose cost head does no
-    matrix product, at most three times a gradient's matrix-product multiply-adds under this
-    engine's rules (at least twice when every product has a factor that carries a tangent). That is
+    a dense network whose parameters, not its input, carry tangents and whose cost (such as the
+    softmax cross-entropy, after the last product) does no matrix product, at most three times a
+    gradient's matrix-product multiply-adds under this engine's rules (at least twice when every
+    product has a factor that carries a tangent). That is
     bookkeeping of this engine's operations, not a measurement of cost and not evidence about other
     engines: element-wise work, the hand-written NumPy tangents, time and memory (a tangent beside
     every stored array) are not in it. The Hessian is never formed. Returns one array per primal.
