@@ -582,7 +582,7 @@ def plot_gradient_norms(norms: Mapping[str, ArrayLike], title: str = "Gradient n
     lines = "; ".join(
         f"{label}: {v[0]:.1e} at layer 1 and {v[-1]:.1e} at layer {v.size}" for label, v in values.items()
     )
-    fig.alt_text = f"{title}, log scale. {lines}."
+    fig.alt_text, fig.caption = f"{title}, log scale. {lines}.", lines
     return fig
 
 
