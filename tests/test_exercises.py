@@ -30,7 +30,7 @@ LAYOUT_NAMES = [
     "attention_backward", "rnn_bptt", "jvp_dense", "hvp_quadratic",
 ]  # fmt: skip
 PLANNED_PAGES = {
-    "beyond/batch-norm.md", "beyond/layer-norm.md", "beyond/convolution.md", "beyond/attention.md",
+    "beyond/batch-norm.md", "beyond/layer-norm.md", "beyond/convolution.md", "beyond/pooling.md", "beyond/attention.md",
     "beyond/bptt.md", "autodiff/forward-reverse.md", "autodiff/second-derivatives.md",
 }  # fmt: skip
 

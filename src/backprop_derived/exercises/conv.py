@@ -183,7 +183,7 @@ def _maxpool_numeric(case: Case) -> tuple[np.ndarray, ...]:
 MAXPOOL_BACKWARD = Exercise(
     name="maxpool_backward",
     statement="Max pooling's backward pass: send each window's gradient to the entry that was its maximum.",
-    page="beyond/convolution.md#pooling",
+    page="beyond/pooling.md#pooling",
     params=("G", "X", "k"),
     outputs=("dX",),
     docstring="""Return dX for max pooling over non-overlapping k x k windows (stride k).
