@@ -147,8 +147,8 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # the count of rises by 7 % to 27 % (median 17 %); most remain. 1400 full-batch steps (as many updates, same
 # start and rate; no sampling and no 16/9 weight) raise neither cost at any step and end at a training cost of 0.0480
 # and a test cost within 0.0001 of the mini-batch run's. The test cost's lowest value, 0.0619 at epoch 176, is less than
-# 0.004 below its final one: fluctuations on 45 flowers, too small to rank nearby epochs; no lasting upturn of the test
-# cost, the sign of overfitting.
+# 0.004 below its final one: on 45 flowers, a gap too small to rank nearby epochs or to tell a late upturn of the
+# test cost (the sign of overfitting) from these fluctuations.
 
 # %%
 test_acc = np.array(history.test_accuracy)
