@@ -114,9 +114,9 @@ def hvp(f: Function, primals: Sequence[ArrayLike], vector: Sequence[ArrayLike]) 
 
     One forward and one backward pass, each matrix product gaining one or two tangent products: for
     a dense network whose parameters, not its input, carry tangents and whose cost (such as the
-    softmax cross-entropy, after the last product) does no matrix product, at most three times a
-    gradient's matrix-product multiply-adds under this engine's rules (at least twice when every
-    product has a factor that carries a tangent). That is
+    softmax cross-entropy, after the last product) does no matrix product, ``3 - 2 F1 / (3 F - F1)`` times a
+    gradient's matrix-product multiply-adds under this engine's rules (``F`` the forward pass's, ``F1`` its
+    first layer's): 2 with no hidden layer, nearing 3 as ``F1 / F`` shrinks. That is
     bookkeeping of this engine's operations, not a measurement of cost and not evidence about other
     engines: element-wise work, the hand-written NumPy tangents, time and memory (a tangent beside
     every stored array) are not in it. The Hessian is never formed. Returns one array per primal.
