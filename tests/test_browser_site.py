@@ -1,4 +1,4 @@
-"""The site-wide checks of the built site in Chromium: the dark scheme on four pages, figures that
+"""The site-wide checks of the built site in Chromium: the dark scheme on six pages, figures that
 open at full size, tables framed in the HTML, search that finds the math and shows it as text,
 console blocks copied without prompts, the API reference's defaults, code blocks set up when
 scrolled to, the notebook downloads, and the colour scheme (toggle, system preference, nothing in the
@@ -32,10 +32,12 @@ if CHROMIUM is None:
     pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
 
 
-@pytest.mark.parametrize("path", ["notation/", "output-layer/", "notebooks/iris/", "performance/"])
+@pytest.mark.parametrize(
+    "path", ["notation/", "forward-pass/", "output-layer/", "notebooks/iris/", "performance/", "autodiff/memory/"]
+)
 def test_dark_scheme_is_accessible_and_shows_the_dark_figures(browser, base_url, path):
-    # Four pages stand for the rest: tables, formulas and figures, the notebook, and the one figure
-    # drawn by another hook (the benchmark's, on the Performance page). Material shows an
+    # Six pages stand for the rest: tables, formulas and figures, the notebook, the one figure drawn
+    # by another hook (the benchmark's, on the Performance page), and two links around inline code. Material shows an
     # image whose address ends in #only-dark only in the dark scheme, #only-light only in the light.
     context = browser.new_context(color_scheme="dark", viewport={"width": WIDTHS[0], "height": 900})
     page = context.new_page()
