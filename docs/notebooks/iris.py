@@ -143,10 +143,10 @@ history = bp.train(net, X_train_s, Y_train, epochs=200, learning_rate=0.1, batch
 # Neither cost falls smoothly: from one epoch to the next the test cost rises at 75 of the 199 steps, the training cost
 # (falling at every logged step) at 34. 1400 full-batch steps (as many updates, same start and rate) raise neither
 # cost at any step and end at a training cost of 0.0480 and a test cost within 0.0001 of the mini-batch run's. Full
-# batch removes both the sampling of batches and the last batch's 16/9 weight, so this run does not say which of them
-# makes the mini-batch costs rise. The test cost's lowest value, 0.0619 at epoch 176, is less than
-# 0.004 below its final one: on 45 flowers, a gap too small to rank nearby epochs or to tell a late upturn of the
-# test cost (the sign of overfitting) from these fluctuations.
+# batch removes both the sampling of batches and the last batch's 16/9 weight, so this run does not separate them.
+# The test cost's lowest value, 0.0619 at epoch 176, is less than 0.004 below its final one: on 45 flowers, a gap too
+# small to rank nearby epochs or to tell a late upturn of the test cost (the sign of overfitting) from these
+# fluctuations.
 
 # %%
 test_acc = np.array(history.test_accuracy)
