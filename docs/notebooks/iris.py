@@ -82,10 +82,9 @@ assert list(np.flatnonzero(dead_all) + 1) == [3, 4]  # and over all 150 flowers,
 #
 # Each epoch shuffles the 105 training flowers and walks through them 16 at a time: six batches of 16 and a last batch
 # of the 9 left over. A batch's cost is the mean over its rows, so in that last step each flower weighs 16/9 times as
-# much as in a full batch (each epoch reshuffles, so other flowers make up the last batch). `bp.train` draws a
-# permutation each epoch and calls the network's `gradients` on each slice of 16 rows in turn; the cell below replaces
-# that method on a copy of the network by one that records its batch first, over two epochs, and measures each flower's
-# weight $c$: the batch gradient by central differences equals $c$ times the sum of the flowers' own gradients (by
+# much as in a full batch (each shuffle changes its flowers). The cell below replaces a network copy's `gradients` by
+# one that records its batch first, over two epochs, and measures each flower's weight $c$: the batch gradient by
+# central differences equals $c$ times the sum of the flowers' own gradients (by
 # backpropagation, each of its own cost, no $1/m$). For each batch the backward pass computes $\Delta_2 =
 # \frac{1}{m}(A_2 - Y)$, $\Delta_1 = (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and
 # $\partial C / \partial \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps each parameter by
@@ -271,10 +270,10 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 # Two flowers of 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), the four features score at
 # least as well every time and better on 7, by one flower each: with split 0, 7 wins, 3 ties and 1 loss (by two), a mean
 # of 0.45 flower (0.010 of accuracy). Weak, inconclusive evidence that the four features do slightly better: the
-# two-sided sign test (ties dropped) gives p = 0.07 but assumes independent splits, and these are not (the training sets
-# overlap, and so do the test sets: two share 12.8 of 45 flowers on average), so it settles nothing. Each network was
-# trained once per split (seed 0); on split 0, initial weights from seeds 0 to 9 give the four features 43 right each
-# time and the petals 45 (44 once): there the petals lead at every seed.
+# two-sided sign test (ties dropped) gives p = 0.07 but assumes independent samples, and all 11 splits resample the same
+# 150 flowers (two test sets share 12.8 of 45 on average, near the 13.5 of two independent stratified draws), so it
+# settles nothing. Each network was trained once per split (seed 0); on split 0, initial weights from seeds 0 to 9 give
+# the four features 43 right each time and the petals 45 (44 once): there the petals lead at every seed.
 
 # %%
 assert petal_accuracy == 1.0 and petal_train < four_train
@@ -318,6 +317,7 @@ test_sets = [set(bp.train_test_split(numbered, y, test_fraction=0.3, seed=s)[1][
 shared = [len(test_sets[i] & test_sets[j]) for i in range(11) for j in range(i + 1, 11)]  # splits 0 to 10
 print(f"test flowers shared by two splits: {np.mean(shared):.1f} of 45 on average, {min(shared)} to {max(shared)}")
 assert len(shared) == 55 and (round(np.mean(shared), 1), min(shared), max(shared)) == (12.8, 6, 19)
+assert sum(np.sum(y_test == k) ** 2 / np.sum(y == k) for k in range(3)) == 13.5  # independent draws' mean overlap
 
 d = np.array([f - p for f, p in [split_0] + right], dtype=float)  # four features minus petals, in flowers
 assert np.array_equal(np.unique(d, return_counts=True), [[-2, 0, 1], [1, 3, 7]])  # three values only
