@@ -18,10 +18,12 @@ from backprop_derived import page_checks as pc
 from conftest import DOCS, ROOT, markdown_files
 
 #: Pages that derive nothing, so need no finite-difference check: the README, CONTRIBUTING and the
-#: home page point to the chapters, notation.md shows shapes only, reference.md is generated from docstrings,
-#: and performance.md and site.md report timings that docs/hooks/benchmark_page.py fills in from committed JSON.
+#: home page point to the chapters, notation.md shows shapes only, glossary.md defines words,
+#: reference.md is generated from docstrings, and performance.md and site.md report timings that
+#: docs/hooks/benchmark_page.py fills in from committed JSON.
 NO_DERIVATION = {
-    "README.md", "CONTRIBUTING.md", "docs/notation.md", "docs/reference.md", "docs/performance.md", "docs/site.md"
+    "README.md", "CONTRIBUTING.md", "docs/notation.md", "docs/glossary.md", "docs/reference.md", "docs/performance.md",
+    "docs/site.md",
 }  # fmt: skip
 
 #: Pages whose check is a closed form written out by hand rather than a finite difference, and
