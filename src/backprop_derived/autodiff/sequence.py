@@ -32,6 +32,18 @@ def _softmax_rows(S: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _through_softmax(P: np.ndarray, dP: np.ndarray) -> np.ndarray:
+    """``P * (dP - rowsum(P * dP))``: a vector through each softmax row's Jacobian ``diag(p) - p^T p``.
+
+    ``dP`` is first shifted, row by row, by its entry at the row's largest ``p``. The rows of ``P``
+    sum to 1, so the result is the same in exact arithmetic; in floating point the shift removes the
+    cancellation that a saturated row (largest ``p`` near 1) suffers in the subtraction.
+    """
+    top = np.take_along_axis(dP, np.argmax(P, axis=-1)[..., None], axis=-1)
+    c = dP - top
+    return P * (c - np.sum(P * c, axis=-1, keepdims=True))
+
+
 def _swap(A: np.ndarray) -> np.ndarray:
     """The transpose of each matrix in a stack: the last two axes swapped."""
     return np.swapaxes(A, -1, -2)
@@ -44,7 +56,8 @@ class Attention(Operation):
 
     * ``dC/dV = P^T G``;
     * ``dC/dP = G V^T``, and through each softmax row's Jacobian ``diag(p) - p^T p``,
-      ``dC/dS = P * (dC/dP - rowsum(P * dC/dP))``;
+      ``dC/dS = P * (dC/dP - rowsum(P * dC/dP))`` (computed shifted, without cancellation:
+      ``_through_softmax``);
     * ``dC/dQ = dC/dS K / sqrt(d)`` and ``dC/dK = (dC/dS)^T Q / sqrt(d)``.
     """
 
@@ -65,7 +78,7 @@ class Attention(Operation):
         Q, K, V = self.input_data
         P = self.P
         dS = (dQ @ _swap(K) + Q @ _swap(dK)) * self.scale
-        dP = P * (dS - np.sum(P * dS, axis=-1, keepdims=True))  # the softmax row's Jacobian times dS
+        dP = _through_softmax(P, dS)  # the softmax row's Jacobian times dS
         return dP @ V + P @ dV
 
     def vjp(self, g, i):
@@ -92,7 +105,7 @@ class Attention(Operation):
             return cached[1], cached[2]
         P, G, V = self.P, g.data, self.input_data[2]
         dP = G @ _swap(V)  # dC/dP = G V^T
-        dS = P * (dP - np.sum(P * dP, axis=-1, keepdims=True))  # through each softmax row
+        dS = _through_softmax(P, dP)  # through each softmax row
         if self.inputs[0].requires_grad and self.inputs[1].requires_grad:
             self._scores_for = (g, dP, dS)  # the other of Q and K will ask for the same g
         return dP, dS
@@ -103,13 +116,14 @@ class Attention(Operation):
         tQ, tK, tV = (_tangent(x) for x in self.inputs)
         P, G, tG = self.P, g.data, _tangent(g)
         tS = (tQ @ _swap(K) + Q @ _swap(tK)) * self.scale
-        tP = P * (tS - np.sum(P * tS, axis=-1, keepdims=True))  # the JVP's own line
+        tP = _through_softmax(P, tS)  # the JVP's own line
         if i == 2:
             return _swap(tP) @ G + _swap(P) @ tG
         t_dP = tG @ _swap(V) + G @ _swap(tV)
-        row = np.sum(P * dP, axis=-1, keepdims=True)
-        t_row = np.sum(tP * dP + P * t_dP, axis=-1, keepdims=True)
-        t_dS = tP * (dP - row) + P * (t_dP - t_row)
+        # dS = P * (c - rowsum(P * c)) with c = dP shifted by its entry at each row's top p (fixed nearby)
+        c = dP - np.take_along_axis(dP, np.argmax(P, axis=-1)[..., None], axis=-1)
+        t_dS = tP * (c - np.sum(P * c, axis=-1, keepdims=True))
+        t_dS += _through_softmax(P, t_dP) - P * np.sum(tP * c, axis=-1, keepdims=True)
         if i == 0:
             return (t_dS @ K + dS @ tK) * self.scale
         return (_swap(t_dS) @ Q + _swap(dS) @ tQ) * self.scale
