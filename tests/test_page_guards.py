@@ -80,6 +80,16 @@ def test_tex_keeps_its_backslashes(page: pc.Page) -> None:
     _fail(pc.tex_escape_problems(page))
 
 
+@pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
+def test_no_link_is_only_a_formula(page: pc.Page) -> None:
+    _fail(pc.math_link_problems(page))
+
+
+def test_a_link_that_is_only_a_formula_is_found() -> None:
+    page = pc.parse_page("# T\n\nSee [$2F - F_1$](x.md#y), and [the cost $C$](x.md).\n", "t.md")
+    assert [p.line for p in pc.math_link_problems(page)] == [3]
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_tex_keeps_its_backslashes(notebook: Path) -> None:
     assert NOTEBOOKS, "no notebook found under docs/"

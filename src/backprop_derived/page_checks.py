@@ -973,6 +973,20 @@ def tex_escape_problems(page: Page) -> list[Problem]:
     return text_escape_problems(page.raw or "\n".join(page.lines), page.name)
 
 
+# A Markdown link whose whole text is inline math: ``[$x$](target)``.
+_MATH_ONLY_LINK = re.compile(r"\[\s*\$[^\]$]+\$\s*\]\(")
+
+
+def math_link_problems(page: Page) -> list[Problem]:
+    """Links whose only text is a formula: the typeset math is hidden from assistive technology inside
+    a link, so the link has no accessible name (axe's ``link-name``). Put words in the link instead."""
+    return [
+        Problem(page.name, line, "a link whose only text is a formula has no accessible name: link words beside it")
+        for line, _, text in page.prose
+        if _MATH_ONLY_LINK.search(text)
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Over a whole site.
 # ---------------------------------------------------------------------------------------------
