@@ -32,15 +32,19 @@ def _softmax_rows(S: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _shifted_to_top(P: np.ndarray, dP: np.ndarray) -> np.ndarray:
+    """``dP`` less, row by row, its entry at the row's largest ``p`` (that entry becomes exactly 0)."""
+    return dP - np.take_along_axis(dP, np.argmax(P, axis=-1)[..., None], axis=-1)
+
+
 def _through_softmax(P: np.ndarray, dP: np.ndarray) -> np.ndarray:
     """``P * (dP - rowsum(P * dP))``: a vector through each softmax row's Jacobian ``diag(p) - p^T p``.
 
-    ``dP`` is first shifted, row by row, by its entry at the row's largest ``p``. The rows of ``P``
-    sum to 1, so the result is the same in exact arithmetic; in floating point the shift removes the
-    cancellation that a saturated row (largest ``p`` near 1) suffers in the subtraction.
+    ``dP`` is first shifted to its row's top (``_shifted_to_top``). The rows of ``P`` sum to 1, so
+    the result is the same in exact arithmetic; in floating point the shift removes the cancellation
+    that a saturated row (largest ``p`` near 1) suffers in the subtraction.
     """
-    top = np.take_along_axis(dP, np.argmax(P, axis=-1)[..., None], axis=-1)
-    c = dP - top
+    c = _shifted_to_top(P, dP)
     return P * (c - np.sum(P * c, axis=-1, keepdims=True))
 
 
@@ -120,8 +124,8 @@ class Attention(Operation):
         if i == 2:
             return _swap(tP) @ G + _swap(P) @ tG
         t_dP = tG @ _swap(V) + G @ _swap(tV)
-        # dS = P * (c - rowsum(P * c)) with c = dP shifted by its entry at each row's top p (fixed nearby)
-        c = dP - np.take_along_axis(dP, np.argmax(P, axis=-1)[..., None], axis=-1)
+        # dS = P * (c - rowsum(P * c)) with c = dP shifted to each row's top p (the top is fixed nearby)
+        c = _shifted_to_top(P, dP)
         t_dS = tP * (c - np.sum(P * c, axis=-1, keepdims=True))
         t_dS += _through_softmax(P, t_dP) - P * np.sum(tP * c, axis=-1, keepdims=True)
         if i == 0:
