@@ -86,7 +86,7 @@ def test_no_link_is_only_a_formula(page: pc.Page) -> None:
 
 
 def test_a_link_that_is_only_a_formula_is_found() -> None:
-    page = pc.parse_page("# T\n\nSee [$2F - F_1$](x.md#y), and [the cost $C$](x.md).\n", "t.md")
+    page = pc.parse_page("# T\n\nSee [$2F - F_1$](x.md#y), and [the cost $C$](x.md).\n\nNot `[$x$](t)`.\n", "t.md")
     assert [p.line for p in pc.math_link_problems(page)] == [3]
 
 

@@ -1,6 +1,6 @@
 """The rules that keep the site's pages honest, written once for the build and for the test suite.
 
-A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Four rules are
+A page of the site is Markdown whose ```` ```python ```` blocks are run as tests. Five rules are
 checked here, on the Markdown text alone, so any generator (and ``pytest``) can apply them:
 
 * **Equations linked to their checks.** A displayed equation that the page says is checked carries
@@ -18,6 +18,8 @@ checked here, on the Markdown text alone, so any generator (and ``pytest``) can 
 * **TeX keeps its backslashes.** No literal control character, and no line inside a formula that
   starts with what a Python string leaves of ``\\rVert``, ``\\right``, ``\\rho`` or ``\\nabla``
   (``text_escape_problems``, which reads notebooks too).
+* **No link that is only a formula.** ``[$x$](target)`` leaves the link without an accessible name
+  (``math_link_problems``): link words beside the formula.
 
 ``python -m backprop_derived.page_checks docs`` lists every problem and the pages with no tagged
 equation yet. The Markdown extension ``backprop_derived.equation_links`` applies the first rule
@@ -983,7 +985,7 @@ def math_link_problems(page: Page) -> list[Problem]:
     return [
         Problem(page.name, line, "a link whose only text is a formula has no accessible name: link words beside it")
         for line, _, text in page.prose
-        if _MATH_ONLY_LINK.search(text)
+        if _MATH_ONLY_LINK.search(_INLINE_CODE.sub("", text))  # an example in a code span is no link
     ]
 
 
@@ -1031,7 +1033,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     docs = Path(args[0] if args else "docs")
     pages = read_pages(docs)
-    problems = site_problems(pages, [check_problems, tolerance_problems, prose_number_problems, tex_escape_problems])
+    rules = [check_problems, tolerance_problems, prose_number_problems, tex_escape_problems, math_link_problems]
+    problems = site_problems(pages, rules)
     for notebook in sorted(docs.rglob("*.py")):
         text = notebook.read_text(encoding="utf-8")
         if "# %%" in text:  # a jupytext notebook page, whose Markdown cells hold TeX too
