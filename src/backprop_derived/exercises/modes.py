@@ -100,7 +100,7 @@ JVP_DENSE = Exercise(
 
 # hvp_quadratic ----------------------------------------------------------------------------------------
 def _hvp_quadratic(A: np.ndarray, b: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return v @ (A + A.T) / 2
+    return (A + A.T) @ v / 2
 
 
 def _hvp_cases() -> list[Case]:
@@ -127,17 +127,17 @@ def _hvp_numeric(case: Case) -> tuple[np.ndarray, ...]:
 
 HVP_QUADRATIC = Exercise(
     name="hvp_quadratic",
-    statement="Second derivatives: the Hessian-vector product of C(w) = w A w^T / 2 + b w^T, A not symmetric.",
+    statement="Second derivatives: the Hessian-vector product of C(w) = w^T A w / 2 + b^T w, A not symmetric.",
     page="autodiff/second-derivatives.md#exercises",
     params=("A", "b", "w", "v"),
     outputs=("Hv",),
-    docstring="""Return the Hessian-vector product of C(w) = (1/2) w A w^T + b w^T at w, along v.
+    docstring="""Return the Hessian-vector product of C(w) = (1/2) w^T A w + b^T w at w, along v.
 
-    The Hessian H has entries d^2 C / (dw_i dw_j); return v H (a row vector, like w).
+    The Hessian H has entries d^2 C / (dw_i dw_j); return H v, shape (n,).
     A is a general square matrix: it is not symmetric.
 
     A: (n, n), b: (n,), w: (n,) the point, v: (n,) the direction
-    returns v H: (n,)""",
+    returns H v: (n,)""",
     equation='the Hessian-vector product of exercise 1 under "Exercises"',
     reference=_hvp_quadratic,
     numeric=_hvp_numeric,
@@ -145,19 +145,19 @@ HVP_QUADRATIC = Exercise(
     mistakes=(
         Mistake(
             "Hv",
-            "A used as the Hessian: the Hessian of (1/2) w A w^T is the symmetric part (A + A^T) / 2, "
+            "A used as the Hessian: the Hessian of (1/2) w^T A w is the symmetric part (A + A^T) / 2, "
             "and this A is not symmetric",
             lambda A, b, w, v: v @ A,
         ),
         Mistake(
             "Hv",
-            "A used as the Hessian: the Hessian of (1/2) w A w^T is the symmetric part (A + A^T) / 2, "
+            "A used as the Hessian: the Hessian of (1/2) w^T A w is the symmetric part (A + A^T) / 2, "
             "and this A is not symmetric",
             lambda A, b, w, v: A @ v,
         ),
         Mistake(
             "Hv",
-            "off by a factor 2: the 1/2 of (1/2) w A w^T is lost; the Hessian is (A + A^T) / 2",
+            "off by a factor 2: the 1/2 of (1/2) w^T A w is lost; the Hessian is (A + A^T) / 2",
             lambda A, b, w, v: v @ (A + A.T),
         ),
         Mistake(
