@@ -47,8 +47,10 @@ class Activation:
     """
 
     name: ClassVar[str] = "activation"
-    #: Variance gain of the initial weights, ``W ~ N(0, init_gain / fan_in)``: the factor that keeps
-    #: the variance of ``z`` steady from layer to layer (2 for ReLU, which zeroes half its inputs).
+    #: Variance gain of the initial weights, ``W ~ N(0, init_gain / fan_in)``. ReLU's 2 keeps the
+    #: variance of ``z`` steady from layer to layer (ReLU zeroes half its inputs); the 1 used for
+    #: tanh and sigmoid does not (through 256-wide layers it falls layer after layer for tanh, and
+    #: about fourfold in the first layer for sigmoid).
     init_gain: ClassVar[float] = 1.0
     #: Where the activation may be used: ``"hidden"``, ``"output"`` or both.
     roles: ClassVar[frozenset[str]] = frozenset({HIDDEN})

@@ -87,7 +87,8 @@ class Cost:
         return self._value_from_logits(*self._checked(z, Y, "z"))
 
     def output_delta(self, A: object, Y: object) -> np.ndarray:
-        """``delta_L = dC/dz_L``, shape ``(m, n)``; for the fused costs ``(a_L - y) / m``."""
+        """``delta_L = dC/dz_L`` of the mean cost, shape ``(m, n)``: the batch's Delta_L of the
+        glossary (row r is observation r's delta_L / m); for the fused costs ``(a_L - y) / m``."""
         return self._output_delta(*self._checked(A, Y))
 
     def _value_from_logits(self, z: np.ndarray, Y: np.ndarray) -> float:

@@ -54,7 +54,8 @@ class Network:
     ``layers[0]`` is layer 1 of the text (the first hidden layer); ``layer(l)`` takes the text's
     index ``l`` directly, so ``net.layer(net.L)`` is the output layer.
 
-    The output layer's ``delta_L = dC/dz_L`` is ``(a_L - y) / m`` (the fused shortcut,
+    The output layer's ``delta_L = dC/dz_L`` (the batch's Delta_L, see the module docstring) is
+    ``(a_L - y) / m`` (the fused shortcut,
     ``uses_fused_output``) under these conditions, which the cost enforces on ``y``:
 
     * softmax with cross-entropy: each row of ``y`` a probability distribution (entries in [0, 1]
