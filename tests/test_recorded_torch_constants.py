@@ -3,6 +3,8 @@
 The pages compare with these constants so that a reader without PyTorch still has an independent
 reference; this test reads the constants from the page text and recomputes them where PyTorch is
 installed (it skips otherwise), so a constant that was pasted from the formula under test would fail.
+The constants were recorded with PyTorch 2.13.0 (CPU) on 6 December 2026, as the pages say; with that
+version, on 7 December 2026, both tests passed.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
         bn.bias.copy_(torch.from_numpy(beta))
         out = bn.eval()(torch.from_numpy(X[[0, 15]] @ W1.T + b1)).numpy()
     np.testing.assert_allclose(out.ravel(), page_array("batch-norm-inference.md", "torch_eval"), rtol=1e-9, atol=1e-9)
+    assert "PyTorch 2.13.0, 6 December 2026" in (DOCS / "beyond" / "batch-norm-inference.md").read_text()   # provenance
 
 
 def test_convolution_transposed_values_are_pytorchs():
