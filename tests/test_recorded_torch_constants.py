@@ -3,8 +3,8 @@
 The pages compare with these constants so that a reader without PyTorch still has an independent
 reference; this test reads the constants from the page text and recomputes them where PyTorch is
 installed (it skips otherwise), so a constant that was pasted from the formula under test would fail.
-The constants were recorded with PyTorch 2.13.0 (CPU) on 6 December 2026, as the pages say; with that
-version, on 7 December 2026, both tests passed.
+The constants were recorded with PyTorch 2.13.0 (CPU) on 6 December 2026 (batch-norm.md's training-mode
+row on 8 December 2026), as the pages say; with that version, on 8 December 2026, all three tests passed.
 """
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
         out = bn.eval()(torch.from_numpy(X[[0, 15]] @ W1.T + b1)).numpy()
     np.testing.assert_allclose(out.ravel(), page_array("batch-norm-inference.md", "torch_eval"), rtol=1e-9, atol=1e-9)
     assert "PyTorch 2.13.0, 6 December 2026" in (DOCS / "beyond" / "batch-norm-inference.md").read_text()   # provenance
+
+
+def test_batch_norm_training_mode_output_is_pytorchs():
+    X, _ = bp.load_iris()
+    W1, b1, _, _ = bp.Network([4, 5, 3], seed=0).parameters()
+    bn = torch.nn.BatchNorm1d(5, eps=1e-5, dtype=torch.float64).train()
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([0.5, 0.8, 1.2, 1.4, 1.6], dtype=torch.float64))
+        bn.bias.copy_(torch.tensor([-0.2, -0.1, 0.05, 0.1, 0.2], dtype=torch.float64))
+        out = bn(torch.from_numpy(X[np.arange(0, 150, 15)] @ W1.T + b1)).numpy()
+    np.testing.assert_allclose(out[0], page_array("batch-norm.md", "torch_train"), rtol=1e-9, atol=1e-9)
+    assert "PyTorch 2.13.0, 8 December 2026" in (DOCS / "beyond" / "batch-norm.md").read_text()   # provenance
 
 
 def test_convolution_transposed_values_are_pytorchs():
