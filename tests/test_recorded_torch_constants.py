@@ -46,7 +46,7 @@ def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
         bn.bias.copy_(torch.from_numpy(beta))
         out = bn.eval()(torch.from_numpy(X[[0, 15]] @ W1.T + b1)).numpy()
     np.testing.assert_allclose(out.ravel(), page_array("batch-norm-inference.md", "torch_eval"), rtol=1e-9, atol=1e-9)
-    assert "PyTorch 2.13.0, 6 December 2026" in (DOCS / "beyond" / "batch-norm-inference.md").read_text()   # provenance
+    assert "PyTorch 2.13.0, 6 December 2026" in (DOCS / "beyond" / "batch-norm-inference.md").read_text()  # provenance
 
 
 def test_batch_norm_training_mode_output_is_pytorchs():
@@ -58,7 +58,7 @@ def test_batch_norm_training_mode_output_is_pytorchs():
         bn.bias.copy_(torch.tensor([-0.2, -0.1, 0.05, 0.1, 0.2], dtype=torch.float64))
         out = bn(torch.from_numpy(X[np.arange(0, 150, 15)] @ W1.T + b1)).numpy()
     np.testing.assert_allclose(out[0], page_array("batch-norm.md", "torch_train"), rtol=1e-9, atol=1e-9)
-    assert "PyTorch 2.13.0, 8 December 2026" in (DOCS / "beyond" / "batch-norm.md").read_text()   # provenance
+    assert "PyTorch 2.13.0, 8 December 2026" in (DOCS / "beyond" / "batch-norm.md").read_text()  # provenance
 
 
 def test_convolution_transposed_values_are_pytorchs():
