@@ -86,10 +86,10 @@ assert list(np.flatnonzero(dead_all) + 1) == [3, 4]  # and over all 150 flowers,
 # (\Delta_2 W_2) * [Z_1 > 0]$, $\partial C / \partial W_l = \Delta_l^T A_{l-1}$ and $\partial C / \partial
 # \mathbf{b}_l = \mathbf{1}^T \Delta_l$ ([batches](../../batches/)), and steps each parameter by $-\eta$ times its
 # gradient, $\eta = 0.1$. A batch's cost is the mean over its rows, so in the last step each flower weighs 16/9 times as
-# much as in a full batch (each shuffle changes its flowers). The cell below records the batches a network copy's
+# much as in a full batch (each shuffle changes its flowers). The cell records the batches a network copy's
 # `gradients` receives over two epochs and measures a flower's weight $c$: the least-squares scale from the sum of the
 # flowers' own gradients (by backpropagation, no $1/m$) to the batch gradient by central differences. One $c$ fits
-# every entry, and it is $1/m$.
+# every entry: $1/m$.
 # %%
 probe = bp.Network([4, 5, 3], hidden="relu", output="softmax", seed=0)
 batches = []  # (X, Y) of every batch the trainer hands to the backward pass
@@ -185,8 +185,8 @@ bp.plots.plot_history(history, title="The 4-5-3 network on iris: cost and accura
 # (same initial weights), trained one epoch at a time with the same rate and batch size but its own shuffles, is
 # measured before epochs 1, 10, 50 and 200. Both norms shrink as the cost flattens, each over tenfold. Their ratio (last
 # column) moves from 0.36 at the initial weights through 0.70 to near 1 (0.98 before epoch 50, 1.11 before 200). The
-# norms are over 20 and 15 entries, and two layers are too shallow for a gradient to vanish: see [vanishing
-# gradients](../../beyond/vanishing/) for a deep case. After 10 epochs, the cost down from 0.90 after the
+# norms are over 20 and 15 entries, and vanishing gradients are a matter of depth, which two layers lack: see
+# [vanishing gradients](../../beyond/vanishing/) for a deep case. After 10 epochs, the cost down from 0.90 after the
 # first to 0.30, the block checks this twin's gradients again.
 
 # %%
@@ -257,8 +257,8 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 # flowers (the confusion matrix below) it separates setosa completely and misclassifies 6, 3 each way between
 # versicolor and virginica, whose petal ranges overlap. The plot rings all six (asserted from the drawn rings), but
 # one ring seems to sit on a virginica: the 150 flowers occupy only 102 distinct petal points, and (4.8 cm, 1.8 cm)
-# holds versicolor row 70 under virginica rows 126 and 138 (counted from 0; Fisher's table counts from 1, and UCI's
-# copy differs from it at samples 35 and 38). One input, two labels: any petal-only classifier gets at least one of
+# holds versicolor row 70 under virginica rows 126 and 138 (counted from 0; UCI's table counts from 1 and differs
+# from the package's at samples 35 and 38). One input, two labels: any petal-only classifier gets at least one of
 # the three wrong.
 #
 # Two flowers of 45 cannot rank the networks. On ten other stratified splits (seeds 1 to 10), the four features score at
@@ -266,7 +266,7 @@ fig  # noqa: B018  (the cell's last expression: the notebook shows the figure)
 # of 0.45 flower (0.010 of accuracy). Weak, inconclusive evidence that the four features do slightly better: the
 # two-sided sign test (ties dropped) gives p = 0.07 but assumes independent samples, and all 11 splits resample the same
 # 150 flowers: two training sets share 72.8 of 105 on average and two test sets 12.8 of 45 (73.5 and 13.5 for
-# independent stratified draws), so the splits' results are correlated: the test settles nothing. Each network was
+# independent stratified draws), so the splits' results are correlated: the sign test settles nothing. Each network was
 # trained once per split (seed 0); on split 0, initial weights from seeds 0 to 9 give the four features 43 right each
 # time and the petals 45 (44 once): there the petals lead at every seed.
 
