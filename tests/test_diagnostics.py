@@ -183,3 +183,17 @@ def test_a_diagnostic_leaves_the_last_passes_caches_alone(iris, diagnostic):
     for (dW, db), (eW, eb) in zip(net.backward(Y[:10]), expected):  # differentiates the first batch
         np.testing.assert_allclose(dW, eW, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(db, eb, rtol=1e-12, atol=1e-15)
+
+
+def test_history_alt_text_names_the_test_cost():
+    """plot_history's alt text describes the dashed test-cost curve it draws: ends, and its lowest if it rises."""
+    from types import SimpleNamespace
+
+    from backprop_derived.plots import plot_history
+
+    h = SimpleNamespace(epochs=3, loss=[0.9, 0.6, 0.5], accuracy=[0.5, 0.7, 0.9])
+    h.test_loss, h.test_accuracy = [0.8, 0.3, 0.4], [0.6, 0.8, 0.8]
+    alt = plot_history(h, title="T").alt_text
+    assert "from 0.80 to 0.400 on the test set, not monotonically, lowest 0.300 at epoch 2" in alt
+    h.test_loss = [0.8, 0.5, 0.4]  # falling at every epoch: no lowest to report
+    assert "from 0.80 to 0.400 on the test set. Right" in plot_history(h, title="T").alt_text

@@ -6,7 +6,7 @@ one activation derivative per layer on its way back. Two measurements follow fro
 * ``gradient_norms``: the Frobenius norm of ``dC/dW_l`` for every layer ``l = 1..L``, which shrinks
   towards the input when each factor is small (sigmoid layers) and does not shrink systematically
   with depth when the initialisation keeps each factor's scale near one (ReLU with He
-  initialisation, which preserves the variance of the signal); the norms of different layers
+  initialisation, which keeps the variance of the signal about steady at initialisation); the norms of different layers
   still need not be equal;
 * ``dead_units``: the hidden units whose ``sigma'(z)`` is zero for every row of a data set; no row
   sends any gradient through them, so their incoming weights stop changing.

@@ -26,8 +26,8 @@ class Layer:
     a_prev, z, a : ndarray of shape (m, n_inputs), (m, n_neurons), (m, n_neurons)
         The input, pre-activation and activation of the last forward pass (``None`` before one).
     delta : ndarray of shape (m, n_neurons)
-        ``dC/dz`` of the mean cost over the batch, from the last backward pass (``None`` before
-        one): row ``r`` is ``1/m`` times observation ``r``'s ``delta``, so ``dC/db`` is the sum
+        The batch's Delta = ``dC/dZ`` of the mean cost, from the last backward pass (``None`` before
+        one): row ``r`` is ``1/m`` times observation ``r``'s delta, so ``dC/db`` is the sum
         of the rows and ``dC/dW = delta^T a_prev`` needs no further ``1/m``.
     """
 
@@ -67,8 +67,8 @@ class Layer:
         return a
 
     def gradients(self, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Store ``delta = dC/dz`` (m, n_neurons), the mean cost's ``1/m`` already in its rows; return
-        ``(dC/dW, dC/db)``, shaped like ``W`` and ``b``.
+        """Store ``delta``, the batch's Delta = ``dC/dZ`` (m, n_neurons), the mean cost's ``1/m`` already in
+        its rows; return ``(dC/dW, dC/db)``, shaped like ``W`` and ``b``.
 
         ``delta^T a_prev`` sums the outer products ``delta_r^T a_prev_r`` over the rows of the batch.
         """

@@ -287,9 +287,15 @@ def plot_history(history: History, title: str = "Training on iris") -> Figure:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
+    test_cost = ""
+    if history.test_loss:
+        t = np.asarray(history.test_loss)
+        low = int(np.argmin(t))
+        test_cost = f", and (dashed) from {t[0]:.2f} to {t[-1]:.3f} on the test set"
+        test_cost += f", not monotonically, lowest {t[low]:.3f} at epoch {low + 1}" if np.any(np.diff(t) > 0) else ""
     fig.alt_text = (
         f"{title}. Left: cost per epoch, falling from {history.loss[0]:.2f} to "
-        f"{history.loss[-1]:.2f} on the training set. Right: accuracy per epoch, ending at "
+        f"{history.loss[-1]:.2f} on the training set{test_cost}. Right: accuracy per epoch, ending at "
         f"{history.accuracy[-1]:.1%} on the training set"
         + (f" and {history.test_accuracy[-1]:.1%} on the test set." if history.test_accuracy else ".")
     )
