@@ -28,13 +28,21 @@ def page_array(page: str, name: str) -> np.ndarray:
     return np.array([float(x) for x in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", found.group(1))])
 
 
-def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
+#: The batch norm's scale and shift on both batch-norm pages.
+GAMMA, BETA = np.array([0.5, 0.8, 1.2, 1.4, 1.6]), np.array([-0.2, -0.1, 0.05, 0.1, 0.2])
+
+
+def first_layer(rows) -> np.ndarray:
+    """The batch-norm pages' input Z = X W_1^T + b_1 for the given flowers (the 4-5-3 network, seed 0)."""
     X, _ = bp.load_iris()
     W1, b1, _, _ = bp.Network([4, 5, 3], seed=0).parameters()
-    gamma, beta = np.array([0.5, 0.8, 1.2, 1.4, 1.6]), np.array([-0.2, -0.1, 0.05, 0.1, 0.2])
+    return X[rows] @ W1.T + b1
+
+
+def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
     bn = torch.nn.BatchNorm1d(5, eps=1e-5, momentum=0.1, dtype=torch.float64).train()
     for start in range(15):
-        bn(torch.tensor(X[start::15] @ W1.T + b1))
+        bn(torch.tensor(first_layer(slice(start, None, 15))))
     np.testing.assert_allclose(
         bn.running_mean.numpy(), page_array("batch-norm-inference.md", "torch_mean"), rtol=1e-9, atol=1e-9
     )
@@ -42,21 +50,19 @@ def test_batch_norm_running_statistics_and_eval_outputs_are_pytorchs():
         bn.running_var.numpy(), page_array("batch-norm-inference.md", "torch_var"), rtol=1e-9, atol=1e-9
     )
     with torch.no_grad():
-        bn.weight.copy_(torch.from_numpy(gamma))
-        bn.bias.copy_(torch.from_numpy(beta))
-        out = bn.eval()(torch.from_numpy(X[[0, 15]] @ W1.T + b1)).numpy()
+        bn.weight.copy_(torch.from_numpy(GAMMA))
+        bn.bias.copy_(torch.from_numpy(BETA))
+        out = bn.eval()(torch.from_numpy(first_layer([0, 15]))).numpy()
     np.testing.assert_allclose(out.ravel(), page_array("batch-norm-inference.md", "torch_eval"), rtol=1e-9, atol=1e-9)
     assert "PyTorch 2.13.0, 6 December 2026" in (DOCS / "beyond" / "batch-norm-inference.md").read_text()  # provenance
 
 
 def test_batch_norm_training_mode_output_is_pytorchs():
-    X, _ = bp.load_iris()
-    W1, b1, _, _ = bp.Network([4, 5, 3], seed=0).parameters()
     bn = torch.nn.BatchNorm1d(5, eps=1e-5, dtype=torch.float64).train()
     with torch.no_grad():
-        bn.weight.copy_(torch.tensor([0.5, 0.8, 1.2, 1.4, 1.6], dtype=torch.float64))
-        bn.bias.copy_(torch.tensor([-0.2, -0.1, 0.05, 0.1, 0.2], dtype=torch.float64))
-        out = bn(torch.from_numpy(X[np.arange(0, 150, 15)] @ W1.T + b1)).numpy()
+        bn.weight.copy_(torch.from_numpy(GAMMA))
+        bn.bias.copy_(torch.from_numpy(BETA))
+        out = bn(torch.from_numpy(first_layer(np.arange(0, 150, 15)))).numpy()
     np.testing.assert_allclose(out[0], page_array("batch-norm.md", "torch_train"), rtol=1e-9, atol=1e-9)
     assert "PyTorch 2.13.0, 8 December 2026" in (DOCS / "beyond" / "batch-norm.md").read_text()  # provenance
 
