@@ -160,7 +160,6 @@ def raw_html_problems(page_html: str) -> list[str]:
 
 # After load: every layout shift not caused by input (the CLS sum) and the bytes on the wire.
 OBSERVE_SHIFTS = r"""(() => {
-  window.__cls = 0;
   window.__shifts = [];  // [start time, value] of each shift
   window.__fontsDone = 0;  // when the page's web fonts last finished loading
   document.fonts.addEventListener('loadingdone', () => { window.__fontsDone = performance.now(); });
@@ -172,7 +171,6 @@ OBSERVE_SHIFTS = r"""(() => {
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
       if (e.hadRecentInput) continue;
-      window.__cls += e.value;
       window.__shifts.push([e.startTime, e.value]);
       for (const s of e.sources || [])
         window.__moved.push(`${name(s.node)} at ${Math.round(e.startTime)} ms: top ` +
@@ -185,11 +183,12 @@ SETTLED = """async () => {
   await document.fonts.ready;
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   // One frame more, then a task: a shift laid out in the frame above is reported to the observer
-  // only after that frame, so reading __cls in the second frame's callback could miss it.
+  // only after that frame, so reading __shifts in the second frame's callback could miss it.
   await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
   const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
-  return {cls: window.__cls, moved: window.__moved.slice(0, 5),
-          clsAfterFonts: window.__shifts.filter(([t]) => t > window.__fontsDone).reduce((s, [, v]) => s + v, 0),
+  const sum = shifts => shifts.reduce((s, [, v]) => s + v, 0);
+  return {cls: sum(window.__shifts), moved: window.__moved.slice(0, 5),
+          clsAfterFonts: sum(window.__shifts.filter(([t]) => t > window.__fontsDone)),
           transfer: entries.reduce((s, e) => s + (e.transferSize || 0), 0),
           scripts: performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script')
                    .map(e => e.name)};
